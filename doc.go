@@ -1,0 +1,30 @@
+// Package streamfake is an in-process fake of Cloudflare Stream's
+// live-input API (POST/GET/PUT/DELETE under
+// /client/v4/accounts/{account_id}/stream/live_inputs), for tests of code
+// that talks to Cloudflare.
+//
+//	f := streamfake.New()
+//	defer f.Close()
+//	client := cloudflare.NewClient(
+//		option.WithBaseURL(f.URL()),
+//		option.WithAPIToken(streamfake.DefaultToken),
+//		option.WithHTTPClient(f.Client()),
+//	)
+//	// ... run the code under test with client ...
+//	for _, r := range f.Requests() { /* assert what it sent */ }
+//
+// The fake answers with Cloudflare's envelope, status codes, error codes and
+// field formats, and keeps state: what a test creates it can read back,
+// change and delete. Request bodies are validated against JSON Schemas of
+// our own (package schema), and every violation is reported with a
+// source.pointer. Every request, matched or not, is logged (Requests).
+// WithSeed and WithClock make ids, secrets and timestamps deterministic.
+// The direct state methods (LiveInputs, AddLiveInput, SetStatus) bypass HTTP.
+//
+// Where the fake differs from Cloudflare: Cloudflare has not published some
+// of what the fake must answer (the status and code of an unknown live
+// input, of a schema violation, of an oversized body, of a wrong method),
+// so the fake picks a plausible answer; the README's "Fidelity notes" list
+// every such choice. The fake does no streaming: status changes only
+// through SetStatus, and no recording is ever made.
+package streamfake

@@ -1,0 +1,94 @@
+package streamfake
+
+// Cloudflare API error codes the fake answers with. Where a code was seen in a
+// real Cloudflare response, the comment says where; "chosen" marks a code the
+// fake picked because no real response could be found (see the README's
+// fidelity notes). Keep these in sync with ../shared/design/cloudflare-facts.md.
+const (
+	// CodeMissingCredentials: no Authorization, X-Auth-Email or X-Auth-Key
+	// header. Seen: cloudflare/cloudflare-python#2678 (HTTP 400).
+	CodeMissingCredentials = 9106
+	// CodeInvalidRequestHeaders wraps a header format error in error_chain.
+	// Seen: jeessy2/ddns-go#916, cloudflare/cloudflare-typescript#161 (HTTP 400).
+	CodeInvalidRequestHeaders = 6003
+	// CodeInvalidEmailHeader: X-Auth-Email is not an email address.
+	// Seen in error_chain: NewFuture/DDNS#152.
+	CodeInvalidEmailHeader = 6102
+	// CodeInvalidKeyHeader: X-Auth-Key is not a Global API key.
+	// Seen in error_chain: cloudflare/cloudflare-typescript#161.
+	CodeInvalidKeyHeader = 6103
+	// CodeInvalidAuthorizationHeader: Authorization is not "Bearer <token>".
+	// Seen in error_chain: jeessy2/ddns-go#658.
+	CodeInvalidAuthorizationHeader = 6111
+	// CodeAuthenticationError: credentials that are well formed but wrong, or
+	// that cannot reach the account. Seen: terraform-provider-cloudflare#1533 (403).
+	CodeAuthenticationError = 10000
+	// CodeNoRouteForURI and CodeCouldNotRoute: an account id that is not an
+	// identifier, or a path the API does not serve. Seen: cloudflare-go#118 (400).
+	CodeNoRouteForURI = 7000
+	CodeCouldNotRoute = 7003
+	// CodeMalformedJSON: the body is not JSON. Seen on the DNS API:
+	// undefinedplayer/cloudflare-ddns#10 (400).
+	CodeMalformedJSON = 6007
+	// CodeContentTypeNotJSON: a body sent with a Content-Type other than
+	// application/json. Seen on the DNS API: timothymiller/cloudflare-ddns#61.
+	CodeContentTypeNotJSON = 9207
+	// CodeRateLimited: too many requests. Quoted for terraform-provider-cloudflare#5505 (429).
+	CodeRateLimited = 971
+
+	// CodeInvalidField: a body field breaks the schema; one error per
+	// violation, each with source.pointer. Chosen.
+	CodeInvalidField = 10005
+	// CodeNotFound: no live input or output with that identifier. Chosen.
+	CodeNotFound = 10003
+	// CodeBodyTooLarge: the body is over the fake's limit (HTTP 413). Chosen.
+	CodeBodyTooLarge = 10009
+	// CodeMethodNotAllowed: the path exists but not with this method (HTTP 405). Chosen.
+	CodeMethodNotAllowed = 10405
+	// CodeTooManyOutputs: a live input already has MaxOutputs outputs. Chosen.
+	CodeTooManyOutputs = 10010
+	// CodeInternalError and CodeServiceUnavailable are only sent by injected
+	// faults; the fake never fails on its own. Chosen.
+	CodeInternalError      = 10001
+	CodeServiceUnavailable = 10013
+)
+
+// Messages that go with the codes above. Those of seen codes are Cloudflare's
+// own words.
+const (
+	MsgMissingCredentials         = "Missing X-Auth-Key, X-Auth-Email or Authorization headers"
+	MsgInvalidRequestHeaders      = "Invalid request headers"
+	MsgInvalidEmailHeader         = "Invalid format for X-Auth-Email header"
+	MsgInvalidKeyHeader           = "Invalid format for X-Auth-Key header"
+	MsgInvalidAuthorizationHeader = "Invalid format for Authorization header"
+	MsgAuthenticationError        = "Authentication error"
+	MsgNoRouteForURI              = "No route for that URI"
+	MsgCouldNotRouteFormat        = "Could not route to %s, perhaps your object identifier is invalid?"
+	MsgMalformedJSON              = "Malformed JSON in request body"
+	MsgContentTypeNotJSON         = "Content-type must be application/json."
+	MsgRateLimited                = "Please wait and consider throttling your request speed"
+	MsgLiveInputNotFound          = "Live input not found"
+	MsgOutputNotFound             = "Output not found"
+	MsgBodyTooLargeFormat         = "Request body is larger than %d bytes"
+	MsgMethodNotAllowedFormat     = "Method %s not allowed for this route"
+	MsgTooManyOutputsFormat       = "A live input can have at most %d outputs"
+	MsgInternalError              = "Internal server error"
+	MsgServiceUnavailable         = "Service temporarily unavailable"
+	msgEmptyBody                  = "Request body is required"
+	msgIncludeCountsNotBoolean    = "include_counts must be true or false"
+)
+
+// APIError is one entry of a Cloudflare envelope's "errors" array.
+type APIError struct {
+	Code       int          `json:"code"`
+	Message    string       `json:"message"`
+	ErrorChain []APIError   `json:"error_chain,omitempty"`
+	Source     *ErrorSource `json:"source,omitempty"`
+}
+
+// ErrorSource points at the part of the request an error is about.
+type ErrorSource struct {
+	// Pointer is a JSON Pointer (RFC 6901) into the request body, such as
+	// "/recording/mode".
+	Pointer string `json:"pointer"`
+}

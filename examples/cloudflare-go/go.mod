@@ -1,0 +1,15 @@
+module github.com/streamfake/streamfake/examples/cloudflare-go
+
+go 1.24
+
+require github.com/streamfake/streamfake v0.0.0
+
+require (
+	github.com/cloudflare/cloudflare-go/v7 v7.9.0 // indirect
+	github.com/tidwall/gjson v1.14.4 // indirect
+	github.com/tidwall/match v1.1.1 // indirect
+	github.com/tidwall/pretty v1.2.1 // indirect
+	github.com/tidwall/sjson v1.2.5 // indirect
+)
+
+replace github.com/streamfake/streamfake => ../..

@@ -1,0 +1,307 @@
+package streamfake
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sync"
+	"time"
+)
+
+// Defaults, used when the matching option is not given.
+const (
+	// DefaultAccountID is the account the fake serves unless WithAccount is
+	// given. It is the example id of Cloudflare's reference.
+	DefaultAccountID = "023e105f4ecef8ad9ca31a8372d0c353"
+	// DefaultToken is the API token the fake accepts unless WithToken or
+	// WithAPIKey is given.
+	DefaultToken = "streamfake-test-token-0000000000000000000"
+	// DefaultEmail and DefaultAPIKey are the legacy credentials the fake
+	// accepts unless WithToken or WithAPIKey is given. They are the ones the
+	// official Go SDK's own tests send.
+	DefaultEmail  = "user@example.com"
+	DefaultAPIKey = "144c9defac04969c7bfad8efaa8ea194"
+	// DefaultMaxBodyBytes is the largest request body the fake accepts
+	// unless WithMaxBodyBytes is given; larger bodies get HTTP 413.
+	DefaultMaxBodyBytes = 1 << 20
+)
+
+// Fake is an in-process fake of Cloudflare Stream's live-input API, served
+// by an httptest.Server. Every method is safe for concurrent use.
+type Fake struct {
+	cfg    config
+	seed   int64
+	srv    *httptest.Server
+	done   chan struct{} // closed by Close, so hanging requests end
+	closed sync.Once
+
+	mu       sync.Mutex // guards the fields below
+	ids      *rand.Rand // uids and secrets, drawn from the seed
+	accounts map[string]*account
+	usedIDs  map[string]bool // every id ever issued, so none is reused
+
+	log    requestLog
+	faults faultSet
+}
+
+type config struct {
+	accounts []string
+	creds    []credential
+	clock    func() time.Time
+	seed     *int64
+	tls      bool
+	addr     string
+	maxBody  int64
+	logLimit int
+}
+
+// credential is one accepted token, or one accepted email and key pair,
+// optionally limited to some accounts.
+type credential struct {
+	token, email, key string
+	accounts          []string // empty: every account of the fake
+}
+
+func (c credential) reaches(account string) bool {
+	if len(c.accounts) == 0 {
+		return true
+	}
+	for _, a := range c.accounts {
+		if a == account {
+			return true
+		}
+	}
+	return false
+}
+
+// Option configures a Fake.
+type Option func(*config)
+
+// WithAccount adds an account the fake serves; repeat it for more. Without
+// it the fake serves DefaultAccountID alone. The id must be 32 lowercase hex
+// characters, like Cloudflare's; New panics otherwise.
+func WithAccount(id string) Option {
+	return func(c *config) { c.accounts = append(c.accounts, id) }
+}
+
+// WithToken makes the fake accept "Authorization: Bearer token". With
+// accounts, the token reaches only those; without, it reaches every account.
+// Repeatable. Without WithToken and WithAPIKey the fake accepts DefaultToken
+// and DefaultEmail with DefaultAPIKey.
+func WithToken(token string, accounts ...string) Option {
+	return func(c *config) { c.creds = append(c.creds, credential{token: token, accounts: accounts}) }
+}
+
+// WithAPIKey makes the fake accept the legacy X-Auth-Email and X-Auth-Key
+// headers with these values. accounts work as in WithToken. Repeatable.
+func WithAPIKey(email, key string, accounts ...string) Option {
+	return func(c *config) {
+		c.creds = append(c.creds, credential{email: email, key: key, accounts: accounts})
+	}
+}
+
+// WithClock sets the fake's clock, used for created, modified and
+// keysRotatedAt and for the request log. The default is time.Now. Times are
+// kept to the microsecond, as Cloudflare reports them.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.clock = now }
+}
+
+// WithSeed seeds the source of uids, secrets and fault decisions: the same
+// seed, clock and requests give byte-identical responses. The default seed
+// is random; Seed reports it so a failing test can be replayed.
+func WithSeed(seed int64) Option {
+	return func(c *config) { c.seed = &seed }
+}
+
+// WithTLS serves HTTPS with httptest's certificate. Client trusts it.
+func WithTLS() Option {
+	return func(c *config) { c.tls = true }
+}
+
+// WithAddr makes the fake listen on addr ("127.0.0.1:8787") instead of a
+// free loopback port. It is meant for the standalone server.
+func WithAddr(addr string) Option {
+	return func(c *config) { c.addr = addr }
+}
+
+// WithMaxBodyBytes sets the largest request body accepted; larger ones get
+// HTTP 413. The default is DefaultMaxBodyBytes (1 MiB).
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *config) { c.maxBody = n }
+}
+
+// WithLogLimit keeps only the n most recent requests in the log, counting
+// the ones it drops (see Dropped). The default, 0, keeps every request,
+// which is right for tests; the standalone server sets a limit.
+func WithLogLimit(n int) Option {
+	return func(c *config) { c.logLimit = n }
+}
+
+var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// New starts a fake on a loopback port and returns it. Close it when done.
+// New panics on an invalid option, as httptest.NewServer does when it cannot
+// listen: both are mistakes in the test, not conditions to handle.
+func New(opts ...Option) *Fake {
+	f, err := newFake(opts)
+	if err != nil {
+		panic("streamfake: " + err.Error())
+	}
+	if f.cfg.tls {
+		f.srv.StartTLS()
+	} else {
+		f.srv.Start()
+	}
+	return f
+}
+
+func newFake(opts []Option) (*Fake, error) {
+	cfg := config{clock: time.Now, maxBody: DefaultMaxBodyBytes}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if len(cfg.accounts) == 0 {
+		cfg.accounts = []string{DefaultAccountID}
+	}
+	if len(cfg.creds) == 0 {
+		cfg.creds = []credential{{token: DefaultToken}, {email: DefaultEmail, key: DefaultAPIKey}}
+	}
+	for _, a := range cfg.accounts {
+		if !hex32.MatchString(a) {
+			return nil, fmt.Errorf("account id %q is not 32 lowercase hex characters", a)
+		}
+	}
+	for _, c := range cfg.creds {
+		for _, a := range c.accounts {
+			if !contains(cfg.accounts, a) {
+				return nil, fmt.Errorf("a credential names account %q, which the fake does not serve; add WithAccount(%q)", a, a)
+			}
+		}
+		switch {
+		case c.token != "" && !validToken(c.token):
+			return nil, fmt.Errorf("token %q is not a well-formed bearer token", c.token)
+		case c.token == "" && (!validEmail(c.email) || !validAPIKey(c.key)):
+			return nil, fmt.Errorf("email %q and key %q are not a well-formed legacy credential (the key is 32 to 48 hex characters)", c.email, c.key)
+		}
+	}
+	if cfg.clock == nil {
+		return nil, fmt.Errorf("WithClock(nil)")
+	}
+	seed := rand.Int64()
+	if cfg.seed != nil {
+		seed = *cfg.seed
+	}
+	f := &Fake{
+		cfg:      cfg,
+		seed:     seed,
+		done:     make(chan struct{}),
+		ids:      rand.New(rand.NewPCG(uint64(seed), idStream)),
+		accounts: map[string]*account{},
+		usedIDs:  map[string]bool{},
+	}
+	f.log.limit = cfg.logLimit
+	f.faults.rng = rand.New(rand.NewPCG(uint64(seed), faultStream))
+	for _, a := range cfg.accounts {
+		if _, dup := f.accounts[a]; !dup {
+			f.accounts[a] = &account{id: a, customerCode: f.randomString(16, lowerAlnum), inputs: map[string]*LiveInput{}}
+		}
+	}
+	f.srv = httptest.NewUnstartedServer(f)
+	if cfg.addr != "" {
+		ln, err := net.Listen("tcp", cfg.addr)
+		if err != nil {
+			return nil, err
+		}
+		f.srv.Listener.Close()
+		f.srv.Listener = ln
+	}
+	return f, nil
+}
+
+// Separate streams of the seed, so that adding a fault rule with a
+// probability does not change the uids a test sees.
+const (
+	idStream    = 0x6964 // "id"
+	faultStream = 0x6661 // "fa"
+)
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// URL is the base URL to hand a Cloudflare client, such as the Go SDK's
+// option.WithBaseURL: the server's address followed by /client/v4.
+func (f *Fake) URL() string { return f.srv.URL + "/client/v4" }
+
+// Client returns an HTTP client for the fake; with WithTLS it trusts the
+// fake's certificate. Close closes its idle connections.
+func (f *Fake) Client() *http.Client { return f.srv.Client() }
+
+// Handler returns the fake as an http.Handler, to serve it without its
+// listener (with httptest.NewRecorder, or a server of your own). Faults that
+// act on the connection need a real one; with a recorder they abort the
+// handler with http.ErrAbortHandler.
+func (f *Fake) Handler() http.Handler { return f }
+
+// Seed reports the seed in use, given by WithSeed or drawn at random.
+func (f *Fake) Seed() int64 { return f.seed }
+
+// Close ends requests that hang or dribble because of a fault, shuts the
+// server down, and waits for requests in flight. It is safe to call twice.
+func (f *Fake) Close() {
+	f.closed.Do(func() {
+		close(f.done)
+		f.srv.Close()
+	})
+}
+
+// now reads the clock, kept to Cloudflare's precision.
+func (f *Fake) now() time.Time {
+	return f.cfg.clock().UTC().Truncate(time.Microsecond)
+}
+
+const (
+	lowerHex   = "0123456789abcdef"
+	lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
+)
+
+// randomString draws n characters of alphabet from the seeded source.
+// The caller holds f.mu, or is New.
+func (f *Fake) randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[f.ids.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// newID returns a 32-hex-character id never issued before by this fake.
+// The caller holds f.mu.
+func (f *Fake) newID() string {
+	for {
+		id := f.randomString(32, lowerHex)
+		if !f.usedIDs[id] {
+			f.usedIDs[id] = true
+			return id
+		}
+	}
+}
+
+func (f *Fake) newSecrets() Secrets {
+	return Secrets{
+		RTMPS:         f.randomString(32, lowerHex),
+		RTMPSPlayback: f.randomString(32, lowerHex),
+		SRT:           f.randomString(32, lowerHex),
+		SRTPlayback:   f.randomString(32, lowerHex),
+		WebRTC:        f.randomString(32, lowerHex),
+	}
+}

@@ -1,0 +1,250 @@
+package streamfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Status is the connection status of a live input, as Cloudflare reports it.
+// The zero value, StatusNone, is reported as null: nothing has connected yet.
+type Status string
+
+// The statuses Cloudflare's OpenAPI document lists for a live input.
+const (
+	StatusNone                     Status = ""
+	StatusConnected                Status = "connected"
+	StatusReconnected              Status = "reconnected"
+	StatusReconnecting             Status = "reconnecting"
+	StatusClientDisconnect         Status = "client_disconnect"
+	StatusTTLExceeded              Status = "ttl_exceeded"
+	StatusFailedToConnect          Status = "failed_to_connect"
+	StatusFailedToReconnect        Status = "failed_to_reconnect"
+	StatusNewConfigurationAccepted Status = "new_configuration_accepted"
+)
+
+// Valid reports whether s is one of the statuses Cloudflare documents.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusNone, StatusConnected, StatusReconnected, StatusReconnecting, StatusClientDisconnect,
+		StatusTTLExceeded, StatusFailedToConnect, StatusFailedToReconnect, StatusNewConfigurationAccepted:
+		return true
+	}
+	return false
+}
+
+// Recording modes.
+const (
+	RecordingOff       = "off"
+	RecordingAutomatic = "automatic"
+)
+
+// Fixed ingest endpoints, from Cloudflare's reference and real responses.
+const (
+	rtmpsURL = "rtmps://live.cloudflare.com:443/live/"
+	srtURL   = "srt://live.cloudflare.com:778"
+)
+
+// MaxOutputs is how many outputs (simulcast targets) one live input may
+// have, the limit Cloudflare documents.
+const MaxOutputs = 50
+
+// LiveInput is a live input as the fake stores it. Values returned by the
+// Fake are copies; changing them changes nothing in the fake.
+type LiveInput struct {
+	UID      string
+	Created  time.Time
+	Modified time.Time
+	// KeysRotatedAt is zero until the keys are rotated; until then the
+	// field is left out of responses, as Cloudflare documents.
+	KeysRotatedAt time.Time
+	// DeleteRecordingAfterDays is nil when no deletion is scheduled.
+	DeleteRecordingAfterDays *float64
+	// DefaultCreator is stored but not returned: Cloudflare's response
+	// schema has no such field.
+	DefaultCreator   string
+	Enabled          bool
+	PreferLowLatency bool
+	// Meta is a JSON object, kept as the client sent it (compacted).
+	// Nil means {}.
+	Meta      json.RawMessage
+	Recording Recording
+	Status    Status
+	Secrets   Secrets
+	Outputs   []Output
+}
+
+// Recording holds a live input's recording settings.
+type Recording struct {
+	// AllowedOrigins is nil until the client sets it, and is then
+	// reported as null, as Cloudflare does; an empty slice is reported as [].
+	AllowedOrigins      []string
+	HideLiveViewerCount bool
+	Mode                string // RecordingOff (the default) or RecordingAutomatic
+	RequireSignedURLs   bool
+	TimeoutSeconds      int64
+}
+
+// Secrets are the 32-hex-character secrets behind a live input's
+// credentials. Each credential is the secret, "k", then the uid, the format
+// of real Cloudflare keys. Rotating keys replaces all of them.
+type Secrets struct {
+	RTMPS, RTMPSPlayback, SRT, SRTPlayback, WebRTC string
+}
+
+// Output is a simulcast target of a live input.
+type Output struct {
+	UID       string
+	URL       string
+	StreamKey string
+	Enabled   bool
+}
+
+// clone returns a deep copy, so callers can never reach the fake's state.
+func (in LiveInput) clone() LiveInput {
+	out := in
+	if in.DeleteRecordingAfterDays != nil {
+		d := *in.DeleteRecordingAfterDays
+		out.DeleteRecordingAfterDays = &d
+	}
+	out.Meta = cloneBytes(in.Meta)
+	if in.Recording.AllowedOrigins != nil {
+		out.Recording.AllowedOrigins = append([]string{}, in.Recording.AllowedOrigins...)
+	}
+	if in.Outputs != nil {
+		out.Outputs = append([]Output{}, in.Outputs...)
+	}
+	return out
+}
+
+func cloneBytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
+}
+
+// timestampFormat is Cloudflare's: RFC 3339 in UTC with microseconds,
+// e.g. "2021-09-23T05:05:53.451415Z".
+const timestampFormat = "2006-01-02T15:04:05.000000Z"
+
+// Wire forms. Field order follows Cloudflare's (alphabetical) so responses
+// read like the real ones.
+type (
+	liveInputJSON struct {
+		Created                  string          `json:"created"`
+		DeleteRecordingAfterDays *float64        `json:"deleteRecordingAfterDays,omitempty"`
+		Enabled                  bool            `json:"enabled"`
+		KeysRotatedAt            string          `json:"keysRotatedAt,omitempty"`
+		Meta                     json.RawMessage `json:"meta"`
+		Modified                 string          `json:"modified"`
+		PreferLowLatency         bool            `json:"preferLowLatency"`
+		Recording                recordingJSON   `json:"recording"`
+		RTMPS                    rtmpsJSON       `json:"rtmps"`
+		RTMPSPlayback            rtmpsJSON       `json:"rtmpsPlayback"`
+		SRT                      srtJSON         `json:"srt"`
+		SRTPlayback              srtJSON         `json:"srtPlayback"`
+		Status                   *Status         `json:"status"`
+		UID                      string          `json:"uid"`
+		WebRTC                   urlJSON         `json:"webRTC"`
+		WebRTCPlayback           urlJSON         `json:"webRTCPlayback"`
+	}
+	// liveInputSummaryJSON is a list item: Cloudflare's
+	// stream_live_input_object_without_url, with no credentials.
+	liveInputSummaryJSON struct {
+		Created                  string          `json:"created"`
+		DeleteRecordingAfterDays *float64        `json:"deleteRecordingAfterDays,omitempty"`
+		Enabled                  bool            `json:"enabled"`
+		Meta                     json.RawMessage `json:"meta"`
+		Modified                 string          `json:"modified"`
+		UID                      string          `json:"uid"`
+	}
+	recordingJSON struct {
+		AllowedOrigins      []string `json:"allowedOrigins"`
+		HideLiveViewerCount bool     `json:"hideLiveViewerCount"`
+		Mode                string   `json:"mode"`
+		RequireSignedURLs   bool     `json:"requireSignedURLs"`
+		TimeoutSeconds      int64    `json:"timeoutSeconds"`
+	}
+	rtmpsJSON struct {
+		StreamKey string `json:"streamKey"`
+		URL       string `json:"url"`
+	}
+	srtJSON struct {
+		Passphrase string `json:"passphrase"`
+		StreamID   string `json:"streamId"`
+		URL        string `json:"url"`
+	}
+	urlJSON struct {
+		URL string `json:"url"`
+	}
+	outputJSON struct {
+		Enabled   bool   `json:"enabled"`
+		StreamKey string `json:"streamKey"`
+		UID       string `json:"uid"`
+		URL       string `json:"url"`
+	}
+)
+
+func formatTime(t time.Time) string { return t.UTC().Format(timestampFormat) }
+
+func metaOrEmpty(m json.RawMessage) json.RawMessage {
+	if m == nil {
+		return json.RawMessage("{}")
+	}
+	return m
+}
+
+// wire renders the input as Cloudflare does. customerCode is the account's
+// "customer-…" host label, shared by all its inputs.
+func (in *LiveInput) wire(customerCode string) liveInputJSON {
+	key := func(secret string) string { return secret + "k" + in.UID }
+	host := fmt.Sprintf("https://customer-%s.cloudflarestream.com/", customerCode)
+	j := liveInputJSON{
+		Created:                  formatTime(in.Created),
+		DeleteRecordingAfterDays: in.DeleteRecordingAfterDays,
+		Enabled:                  in.Enabled,
+		Meta:                     metaOrEmpty(in.Meta),
+		Modified:                 formatTime(in.Modified),
+		PreferLowLatency:         in.PreferLowLatency,
+		Recording: recordingJSON{
+			AllowedOrigins:      in.Recording.AllowedOrigins,
+			HideLiveViewerCount: in.Recording.HideLiveViewerCount,
+			Mode:                in.Recording.Mode,
+			RequireSignedURLs:   in.Recording.RequireSignedURLs,
+			TimeoutSeconds:      in.Recording.TimeoutSeconds,
+		},
+		RTMPS:         rtmpsJSON{StreamKey: key(in.Secrets.RTMPS), URL: rtmpsURL},
+		RTMPSPlayback: rtmpsJSON{StreamKey: key(in.Secrets.RTMPSPlayback), URL: rtmpsURL},
+		SRT:           srtJSON{Passphrase: key(in.Secrets.SRT), StreamID: in.UID, URL: srtURL},
+		SRTPlayback:   srtJSON{Passphrase: key(in.Secrets.SRTPlayback), StreamID: "play" + in.UID, URL: srtURL},
+		UID:           in.UID,
+		// The publish URL carries a secret; the playback URL carries only
+		// the uid, as in real responses.
+		WebRTC:         urlJSON{URL: host + key(in.Secrets.WebRTC) + "/webRTC/publish"},
+		WebRTCPlayback: urlJSON{URL: host + in.UID + "/webRTC/play"},
+	}
+	if !in.KeysRotatedAt.IsZero() {
+		j.KeysRotatedAt = formatTime(in.KeysRotatedAt)
+	}
+	if in.Status != StatusNone {
+		s := in.Status
+		j.Status = &s
+	}
+	return j
+}
+
+func (in *LiveInput) summary() liveInputSummaryJSON {
+	return liveInputSummaryJSON{
+		Created:                  formatTime(in.Created),
+		DeleteRecordingAfterDays: in.DeleteRecordingAfterDays,
+		Enabled:                  in.Enabled,
+		Meta:                     metaOrEmpty(in.Meta),
+		Modified:                 formatTime(in.Modified),
+		UID:                      in.UID,
+	}
+}
+
+func (o Output) wire() outputJSON {
+	return outputJSON{Enabled: o.Enabled, StreamKey: o.StreamKey, UID: o.UID, URL: o.URL}
+}

@@ -1,0 +1,139 @@
+package streamfake
+
+import (
+	"errors"
+	"fmt"
+)
+
+// account is one Cloudflare account's live inputs.
+type account struct {
+	id           string
+	customerCode string // the "customer-…" WebRTC host label, one per account
+	inputs       map[string]*LiveInput
+	order        []string // uids in creation order: the order List answers in
+}
+
+func (a *account) add(in *LiveInput) {
+	a.inputs[in.UID] = in
+	a.order = append(a.order, in.UID)
+}
+
+func (a *account) remove(uid string) {
+	delete(a.inputs, uid)
+	for i, u := range a.order {
+		if u == uid {
+			a.order = append(a.order[:i], a.order[i+1:]...)
+			return
+		}
+	}
+}
+
+// ErrUnknownAccount and ErrUnknownLiveInput are returned by the direct state
+// methods for an account the fake does not serve, or a uid it does not hold.
+var (
+	ErrUnknownAccount   = errors.New("streamfake: unknown account")
+	ErrUnknownLiveInput = errors.New("streamfake: unknown live input")
+)
+
+// LiveInputs returns copies of the account's live inputs in creation order,
+// or nil for an account the fake does not serve.
+func (f *Fake) LiveInputs(accountID string) []LiveInput {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := f.accounts[accountID]
+	if a == nil {
+		return nil
+	}
+	out := make([]LiveInput, 0, len(a.order))
+	for _, uid := range a.order {
+		out = append(out, a.inputs[uid].clone())
+	}
+	return out
+}
+
+// LiveInput returns a copy of one live input.
+func (f *Fake) LiveInput(accountID, uid string) (LiveInput, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if a := f.accounts[accountID]; a != nil {
+		if in := a.inputs[uid]; in != nil {
+			return in.clone(), true
+		}
+	}
+	return LiveInput{}, false
+}
+
+// AddLiveInput stores a live input directly, as if it had been created
+// before the code under test ran; the fixtures package builds ready-made
+// ones. Zero fields are filled in as create would: a new uid, the clock's
+// time, new secrets, recording mode "off". A uid already in use is an
+// error. It returns a copy of what was stored.
+func (f *Fake) AddLiveInput(accountID string, in LiveInput) (LiveInput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := f.accounts[accountID]
+	if a == nil {
+		return LiveInput{}, fmt.Errorf("%w %q", ErrUnknownAccount, accountID)
+	}
+	in = in.clone()
+	switch {
+	case in.UID == "":
+		in.UID = f.newID()
+	case !hex32.MatchString(in.UID):
+		return LiveInput{}, fmt.Errorf("streamfake: uid %q is not 32 lowercase hex characters", in.UID)
+	case f.usedIDs[in.UID]:
+		return LiveInput{}, fmt.Errorf("streamfake: uid %q is already in use", in.UID)
+	default:
+		f.usedIDs[in.UID] = true
+	}
+	if !in.Status.Valid() {
+		return LiveInput{}, fmt.Errorf("streamfake: %q is not a live input status", in.Status)
+	}
+	now := f.now()
+	if in.Created.IsZero() {
+		in.Created = now
+	}
+	if in.Modified.IsZero() {
+		in.Modified = in.Created
+	}
+	if in.Recording.Mode == "" {
+		in.Recording.Mode = RecordingOff
+	}
+	if in.Secrets == (Secrets{}) {
+		in.Secrets = f.newSecrets()
+	}
+	for i := range in.Outputs {
+		if in.Outputs[i].UID == "" {
+			in.Outputs[i].UID = f.newID()
+		}
+	}
+	a.add(&in)
+	return in.clone(), nil
+}
+
+// SetStatus sets a live input's connection status, as a broadcaster
+// connecting or dropping would. Only the statuses Cloudflare documents are
+// accepted; StatusNone sets it back to null.
+func (f *Fake) SetStatus(accountID, uid string, status Status) error {
+	if !status.Valid() {
+		return fmt.Errorf("streamfake: %q is not a live input status", status)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := f.accounts[accountID]
+	if a == nil {
+		return fmt.Errorf("%w %q", ErrUnknownAccount, accountID)
+	}
+	in := a.inputs[uid]
+	if in == nil {
+		return fmt.Errorf("%w %q", ErrUnknownLiveInput, uid)
+	}
+	in.Status = status
+	return nil
+}
+
+// Accounts returns the ids of the accounts the fake serves, in the order
+// they were configured.
+func (f *Fake) Accounts() []string {
+	return append([]string{}, f.cfg.accounts...)
+}
