@@ -142,10 +142,10 @@ func violationMessage(re gojsonschema.ResultError, pointer string) string {
 	}
 }
 
-// article turns gojsonschema's type names ("string", "number/null") into
+// article turns gojsonschema's type names ("string", "[number,null]") into
 // "a string", "a number or null".
 func article(types string) string {
-	words := strings.Split(types, "/")
+	words := strings.Split(strings.Trim(types, "[]"), ",")
 	for i, w := range words {
 		switch w {
 		case "null":
