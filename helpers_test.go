@@ -17,7 +17,9 @@ const (
 	accountB = "0123456789abcdef0123456789abcdef"
 )
 
-func inputsPath(account string) string { return "/client/v4/accounts/" + account + "/stream/live_inputs" }
+func inputsPath(account string) string {
+	return "/client/v4/accounts/" + account + "/stream/live_inputs"
+}
 
 // bearer and legacy are header sets for the default credentials.
 var (
