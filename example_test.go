@@ -1,0 +1,84 @@
+package streamfake_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/streamfake/streamfake"
+	"github.com/streamfake/streamfake/fixtures"
+)
+
+// createInput is what code under test might do: create a live input over HTTP.
+func createInput(client *http.Client, baseURL, body string) (int, string) {
+	req, _ := http.NewRequest("POST", baseURL+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func ExampleNew() {
+	f := streamfake.New(
+		streamfake.WithSeed(1),
+		streamfake.WithClock(func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }),
+	)
+	defer f.Close()
+
+	status, _ := createInput(f.Client(), f.URL(), `{"meta":{"name":"studio"}}`)
+	in := f.LiveInputs(streamfake.DefaultAccountID)[0]
+	fmt.Println(status, string(in.Meta), in.Created.Format(time.RFC3339))
+
+	status, body := createInput(f.Client(), f.URL(), `{"recording":{"mode":"manual"}}`)
+	fmt.Println(status, body)
+	// Output:
+	// 200 {"name":"studio"} 2026-01-02T03:04:05Z
+	// 400 {"success":false,"errors":[{"code":10005,"message":"recording.mode must be one of \"off\", \"automatic\"","source":{"pointer":"/recording/mode"}}],"messages":[],"result":null}
+}
+
+func ExampleFake_Requests() {
+	f := streamfake.New()
+	defer f.Close()
+	createInput(f.Client(), f.URL(), `{"meta":{"name":"a"}}`)
+	createInput(f.Client(), f.URL(), `{"enabled":"yes"}`)
+
+	for _, r := range f.Requests() {
+		fmt.Println(r.Seq, r.Operation, r.Status, r.ErrorCodes, r.Header.Get("Authorization") != "")
+	}
+	// Output:
+	// 1 create 200 [] true
+	// 2 create 400 [10005] true
+}
+
+func ExampleFake_AddLiveInput() {
+	f := streamfake.New()
+	defer f.Close()
+	in, err := f.AddLiveInput(streamfake.DefaultAccountID,
+		fixtures.LiveInput(fixtures.WithName("preloaded"), fixtures.WithRecording(streamfake.RecordingAutomatic)))
+	if err != nil {
+		panic(err)
+	}
+	got, _ := f.LiveInput(streamfake.DefaultAccountID, in.UID)
+	fmt.Println(string(got.Meta), got.Recording.Mode, len(got.UID))
+	// Output: {"name":"preloaded"} automatic 32
+}
+
+func ExampleFake_SetStatus() {
+	f := streamfake.New()
+	defer f.Close()
+	in, _ := f.AddLiveInput(streamfake.DefaultAccountID, fixtures.LiveInput())
+
+	// A broadcaster connects: clients now see "status":"connected".
+	fmt.Println(f.SetStatus(streamfake.DefaultAccountID, in.UID, streamfake.StatusConnected))
+	fmt.Println(f.SetStatus(streamfake.DefaultAccountID, in.UID, "streaming"))
+	// Output:
+	// <nil>
+	// streamfake: "streaming" is not a live input status
+}
