@@ -156,3 +156,5 @@ func waitForGoroutines(want int, within time.Duration) (int, bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
