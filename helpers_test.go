@@ -27,6 +27,13 @@ var (
 	legacy = map[string]string{"X-Auth-Email": DefaultEmail, "X-Auth-Key": DefaultAPIKey}
 )
 
+// fataler is what the helpers need of a test: *testing.T and *rapid.T both have it.
+type fataler interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // reply is a decoded response.
 type reply struct {
 	status int
@@ -59,7 +66,7 @@ func (r reply) pointers() []string {
 }
 
 // result decodes the envelope's result as a generic JSON object.
-func (r reply) result(t testing.TB) map[string]any {
+func (r reply) result(t fataler) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.env.Result, &m); err != nil {
@@ -69,7 +76,7 @@ func (r reply) result(t testing.TB) map[string]any {
 }
 
 // do sends one request through the fake's real listener.
-func do(t testing.TB, f *Fake, method, path, body string, headers map[string]string) reply {
+func do(t fataler, f *Fake, method, path, body string, headers map[string]string) reply {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -99,7 +106,7 @@ func do(t testing.TB, f *Fake, method, path, body string, headers map[string]str
 
 // create posts a create body with the default token and fails the test
 // unless it succeeds.
-func create(t testing.TB, f *Fake, body string) map[string]any {
+func create(t fataler, f *Fake, body string) map[string]any {
 	t.Helper()
 	r := do(t, f, "POST", inputsPath(accountA), body, bearer)
 	if r.status != 200 {
