@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 
 	"github.com/xeipuuv/gojsonschema"
 	"strings"
@@ -577,34 +578,70 @@ func (f *Fake) readBody(r *http.Request) (body []byte, tooLarge, truncated bool)
 	return body, int64(len(body)) > f.cfg.maxBody, truncated
 }
 
-// ServeHTTP serves the live-input API and records every request.
+// ServeHTTP serves the live-input API and records every request. Fault
+// rules may delay it, fail it, or damage its response, before or after the
+// handler runs.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry := &Request{
 		Seq: f.log.nextSeq(), Time: f.now(), Method: r.Method,
 		Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header,
 	}
-	defer f.log.add(entry)
+	// Logged however the request ends, even when a fault aborts it; the
+	// paths that answer log it earlier, before the client can see the answer.
+	defer f.log.finish(entry)
 	body, tooLarge, truncated := f.readBody(r)
 	entry.Body, entry.BodyTruncated = body, truncated
 	rt := parseRoute(r.Method, r.URL.Path)
 	entry.Operation, entry.Account, entry.LiveInput, entry.Output = rt.op, rt.account, rt.liveInput, rt.output
-	resp := f.handle(rt, r, body, tooLarge)
 	if truncated {
 		// The rest of the body is still unread; don't reuse the connection.
 		w.Header().Set("Connection", "close")
 	}
+
+	p := f.faults.decide(entry)
+	for _, d := range p.before {
+		entry.Faults = append(entry.Faults, d.record)
+		if !f.wait(r.Context(), d.wait) {
+			f.cut(w, entry, false) // the client gave up, or the fake is closing
+			return
+		}
+	}
+	if p.final != nil && p.final.record.Phase == BeforeHandler {
+		entry.Faults = append(entry.Faults, p.final.record)
+		f.act(w, r, entry, p.final, nil)
+		return
+	}
+	resp := f.handle(rt, r, body, tooLarge)
+	for _, d := range p.after {
+		entry.Faults = append(entry.Faults, d.record)
+		if !f.wait(r.Context(), d.wait) {
+			f.cut(w, entry, false)
+			return
+		}
+	}
+	if p.final != nil {
+		entry.Faults = append(entry.Faults, p.final.record)
+		f.act(w, r, entry, p.final, &resp)
+		return
+	}
 	f.write(w, entry, resp)
 }
 
-// write sends a response and records it in the log entry.
+// write sends a response. The entry is logged before the body goes out, so
+// a client that has its answer finds its request in the log.
 func (f *Fake) write(w http.ResponseWriter, entry *Request, resp response) {
+	entry.Status, entry.ResponseBody, entry.ErrorCodes = resp.status, resp.body, resp.codes
+	f.writeHeader(w, resp)
+	f.log.add(entry)
+	w.Write(resp.body)
+}
+
+func (f *Fake) writeHeader(w http.ResponseWriter, resp response) {
 	h := w.Header()
 	for k, v := range resp.header {
 		h[k] = v
 	}
 	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", fmt.Sprint(len(resp.body)))
+	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
 	w.WriteHeader(resp.status)
-	w.Write(resp.body)
-	entry.Status, entry.ResponseBody, entry.ErrorCodes = resp.status, resp.body, resp.codes
 }

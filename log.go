@@ -35,8 +35,9 @@ type Request struct {
 	Status       int // 0 when a fault ended the connection without a response
 	ResponseBody []byte
 	ErrorCodes   []int // the codes of the envelope's errors, in order
-	// Fault is the fault that acted on this request, if any.
-	Fault *FaultRecord
+	// Faults lists what fault rules did to this request, in order: delays,
+	// then at most one action that ended it.
+	Faults []FaultRecord
 }
 
 // Matched reports whether the request matched a route of the API.
@@ -73,8 +74,8 @@ func (r Request) String() string {
 	if len(r.ErrorCodes) > 0 {
 		fmt.Fprintf(&b, " codes %v", r.ErrorCodes)
 	}
-	if r.Fault != nil {
-		fmt.Fprintf(&b, " fault %s", r.Fault)
+	for _, fr := range r.Faults {
+		fmt.Fprintf(&b, " [fault %s]", fr)
 	}
 	h := r.RedactedHeader()
 	names := make([]string, 0, len(h))
@@ -97,10 +98,7 @@ func (r *Request) clone() Request {
 	c.Body = cloneBytes(r.Body)
 	c.ResponseBody = cloneBytes(r.ResponseBody)
 	c.ErrorCodes = append([]int(nil), r.ErrorCodes...)
-	if r.Fault != nil {
-		fr := *r.Fault
-		c.Fault = &fr
-	}
+	c.Faults = append([]FaultRecord(nil), r.Faults...)
 	if len(c.Body) > 0 {
 		if doc, err := decodeJSON(c.Body); err == nil {
 			c.DecodedBody = doc
@@ -117,6 +115,8 @@ type requestLog struct {
 	limit   int   // 0: unbounded
 	dropped int64 // entries dropped because of limit
 	changed chan struct{}
+	// inFlight holds the entries added whose handlers have not returned.
+	inFlight map[*Request]struct{}
 }
 
 func (l *requestLog) nextSeq() int64 {
@@ -128,9 +128,19 @@ func (l *requestLog) nextSeq() int64 {
 
 // add records a finished request. Requests finish out of order when they
 // run concurrently, so the entry is placed by its sequence number.
+//
+// A request is added before its answer goes out and again, as a fallback,
+// when its handler returns; inFlight makes the second call a no-op.
 func (l *requestLog) add(r *Request) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if _, done := l.inFlight[r]; done {
+		return
+	}
+	if l.inFlight == nil {
+		l.inFlight = map[*Request]struct{}{}
+	}
+	l.inFlight[r] = struct{}{}
 	i := len(l.entries)
 	for i > 0 && l.entries[i-1].Seq > r.Seq {
 		i--
@@ -148,6 +158,14 @@ func (l *requestLog) add(r *Request) {
 		close(l.changed)
 		l.changed = nil
 	}
+}
+
+// finish adds r if no answer did, and forgets that it is in flight.
+func (l *requestLog) finish(r *Request) {
+	l.add(r)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.inFlight, r)
 }
 
 // snapshot returns copies of the entries that match, and a channel closed at
