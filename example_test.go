@@ -82,3 +82,24 @@ func ExampleFake_SetStatus() {
 	// <nil>
 	// streamfake: "streaming" is not a live input status
 }
+
+func ExampleFake_AddFault() {
+	f := streamfake.New()
+	defer f.Close()
+	// "503, 503, then succeed", for creates only.
+	f.MustAddFault(streamfake.FaultRule{
+		Match:  streamfake.FaultMatch{Operation: streamfake.OpCreate},
+		Action: streamfake.Sequence(streamfake.Unavailable(), streamfake.Unavailable()),
+	})
+	for range 3 {
+		status, _ := createInput(f.Client(), f.URL(), `{}`)
+		fmt.Print(status, " ")
+	}
+	fmt.Println()
+	for _, r := range f.Faults() {
+		fmt.Println(r.ID, "matched", r.Matched, "fired", r.Fired)
+	}
+	// Output:
+	// 503 503 200
+	// fault-1 matched 3 fired 2
+}
