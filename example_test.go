@@ -91,15 +91,16 @@ func ExampleFake_AddFault() {
 		Match:  streamfake.FaultMatch{Operation: streamfake.OpCreate},
 		Action: streamfake.Sequence(streamfake.Unavailable(), streamfake.Unavailable()),
 	})
+	var statuses []int
 	for range 3 {
 		status, _ := createInput(f.Client(), f.URL(), `{}`)
-		fmt.Print(status, " ")
+		statuses = append(statuses, status)
 	}
-	fmt.Println()
+	fmt.Println(statuses)
 	for _, r := range f.Faults() {
 		fmt.Println(r.ID, "matched", r.Matched, "fired", r.Fired)
 	}
 	// Output:
-	// 503 503 200
+	// [503 503 200]
 	// fault-1 matched 3 fired 2
 }
