@@ -1,12 +1,14 @@
 package streamfake
 
 import (
+	"crypto/tls"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 )
@@ -56,6 +58,10 @@ type config struct {
 	addr     string
 	maxBody  int64
 	logLimit int
+	// Standalone-server settings: see persist.go and admin.go.
+	stateFile, adminToken string
+	adminRemote           bool
+	tlsCert               *tls.Certificate
 }
 
 // credential is one accepted token, or one accepted email and key pair,
@@ -141,7 +147,10 @@ func WithLogLimit(n int) Option {
 	return func(c *config) { c.logLimit = n }
 }
 
-var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
+var (
+	hex32        = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	customerCode = regexp.MustCompile(`^[a-z0-9]{16}$`)
+)
 
 // New starts a fake on a loopback port and returns it. Close it when done.
 // New panics on an invalid option, as httptest.NewServer does when it cannot
@@ -151,7 +160,10 @@ func New(opts ...Option) *Fake {
 	if err != nil {
 		panic("streamfake: " + err.Error())
 	}
-	if f.cfg.tls {
+	if f.cfg.tls || f.cfg.tlsCert != nil {
+		if f.cfg.tlsCert != nil {
+			f.srv.TLS = &tls.Config{Certificates: []tls.Certificate{*f.cfg.tlsCert}}
+		}
 		f.srv.StartTLS()
 	} else {
 		f.srv.Start()
@@ -205,9 +217,13 @@ func newFake(opts []Option) (*Fake, error) {
 	}
 	f.log.limit = cfg.logLimit
 	f.faults.rng = rand.New(rand.NewPCG(uint64(seed), faultStream))
+	cfg.accounts = slices.Compact(cfg.accounts)
 	for _, a := range cfg.accounts {
-		if _, dup := f.accounts[a]; !dup {
-			f.accounts[a] = &account{id: a, customerCode: f.randomString(16, lowerAlnum), inputs: map[string]*LiveInput{}}
+		f.accounts[a] = &account{id: a, customerCode: f.randomString(16, lowerAlnum), inputs: map[string]*LiveInput{}}
+	}
+	if cfg.stateFile != "" {
+		if err := f.loadStateFile(); err != nil {
+			return nil, err
 		}
 	}
 	f.srv = httptest.NewUnstartedServer(f)
@@ -257,6 +273,7 @@ func (f *Fake) Seed() int64 { return f.seed }
 
 // Close ends requests that hang or dribble because of a fault, shuts the
 // server down, and waits for requests in flight. It is safe to call twice.
+// With WithStateFile, call SaveState after Close to keep the final state.
 func (f *Fake) Close() {
 	f.closed.Do(func() {
 		close(f.done)

@@ -582,6 +582,10 @@ func (f *Fake) readBody(r *http.Request) (body []byte, tooLarge, truncated bool)
 // rules may delay it, fail it, or damage its response, before or after the
 // handler runs.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		f.serveAdmin(w, r)
+		return
+	}
 	entry := &Request{
 		Seq: f.log.nextSeq(), Time: f.now(), Method: r.Method,
 		Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header,
