@@ -1,6 +1,7 @@
 package streamfake
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"math/rand/v2"
@@ -34,11 +35,13 @@ const (
 // Fake is an in-process fake of Cloudflare Stream's live-input API, served
 // by an httptest.Server. Every method is safe for concurrent use.
 type Fake struct {
-	cfg    config
-	seed   int64
-	srv    *httptest.Server
-	done   chan struct{} // closed by Close, so hanging requests end
-	closed sync.Once
+	cfg      config
+	seed     int64
+	srv      *httptest.Server
+	done     chan struct{} // closed by Close: delays, hangs and dribbles end
+	draining chan struct{} // closed by Shutdown: hangs end, the rest finish
+	closed   sync.Once
+	drained  sync.Once
 
 	mu       sync.Mutex // guards the fields below
 	ids      *rand.Rand // uids and secrets, drawn from the seed
@@ -211,6 +214,7 @@ func newFake(opts []Option) (*Fake, error) {
 		cfg:      cfg,
 		seed:     seed,
 		done:     make(chan struct{}),
+		draining: make(chan struct{}),
 		ids:      rand.New(rand.NewPCG(uint64(seed), idStream)),
 		accounts: map[string]*account{},
 		usedIDs:  map[string]bool{},
@@ -279,6 +283,17 @@ func (f *Fake) Close() {
 		close(f.done)
 		f.srv.Close()
 	})
+}
+
+// Shutdown stops taking requests and waits for those in flight to finish,
+// delays included, until ctx ends; requests that hang because of a fault
+// end at once. Then it closes the fake. The standalone server calls it on
+// SIGTERM; tests want Close, which does not wait out delays.
+func (f *Fake) Shutdown(ctx context.Context) error {
+	f.drained.Do(func() { close(f.draining) })
+	err := f.srv.Config.Shutdown(ctx)
+	f.Close()
+	return err
 }
 
 // now reads the clock, kept to Cloudflare's precision.

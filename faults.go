@@ -590,6 +590,7 @@ func (f *Fake) act(w http.ResponseWriter, r *http.Request, entry *Request, fire 
 		select {
 		case <-r.Context().Done():
 		case <-f.done:
+		case <-f.draining:
 		}
 		f.cut(w, entry, false)
 	case KindTruncate:

@@ -483,3 +483,39 @@ func TestNetworkFaultWithoutAConnection(t *testing.T) {
 	}()
 	serveRecorded(f, "POST", inputsPath(accountA), `{}`, bearer)
 }
+
+// TestShutdownDrainsDelaysButEndsHangs: a delayed request finishes, a
+// hanging one is cut, and Shutdown returns.
+func TestShutdownDrainsDelaysButEndsHangs(t *testing.T) {
+	t.Parallel()
+	f := New()
+	f.MustAddFault(FaultRule{Match: FaultMatch{Operation: OpCreate}, Action: Delay(200 * time.Millisecond)})
+	f.MustAddFault(FaultRule{Match: FaultMatch{Operation: OpList}, Action: Hang()})
+	created, listed := make(chan int, 1), make(chan error, 1)
+	go func() {
+		resp, _, err := send(f, &http.Client{}, `{}`)
+		if err != nil {
+			created <- 0
+			return
+		}
+		created <- resp.StatusCode
+	}()
+	go func() {
+		req, _ := http.NewRequest("GET", f.URL()+"/accounts/"+accountA+"/stream/live_inputs", nil)
+		req.Header.Set("Authorization", "Bearer "+DefaultToken)
+		_, err := (&http.Client{}).Do(req)
+		listed <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if status := <-created; status != 200 {
+		t.Errorf("the delayed create got %d, want 200", status)
+	}
+	if err := <-listed; err == nil {
+		t.Errorf("the hanging list got a response")
+	}
+}
