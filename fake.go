@@ -46,7 +46,7 @@ type Fake struct {
 	mu       sync.Mutex // guards the fields below
 	ids      *rand.Rand // uids and secrets, drawn from the seed
 	accounts map[string]*account
-	usedIDs  map[string]bool // every id ever issued, so none is reused
+	idSource *countingSource // behind ids; its count goes into State
 
 	log    requestLog
 	faults faultSet
@@ -215,10 +215,10 @@ func newFake(opts []Option) (*Fake, error) {
 		seed:     seed,
 		done:     make(chan struct{}),
 		draining: make(chan struct{}),
-		ids:      rand.New(rand.NewPCG(uint64(seed), idStream)),
+		idSource: &countingSource{src: rand.NewPCG(uint64(seed), idStream)},
 		accounts: map[string]*account{},
-		usedIDs:  map[string]bool{},
 	}
+	f.ids = rand.New(f.idSource)
 	f.log.limit = cfg.logLimit
 	f.faults.rng = rand.New(rand.NewPCG(uint64(seed), faultStream))
 	cfg.accounts = slices.Compact(cfg.accounts)
@@ -316,15 +316,29 @@ func (f *Fake) randomString(n int, alphabet string) string {
 	return string(b)
 }
 
-// newID returns a 32-hex-character id never issued before by this fake.
-// The caller holds f.mu.
-func (f *Fake) newID() string {
-	for {
-		id := f.randomString(32, lowerHex)
-		if !f.usedIDs[id] {
-			f.usedIDs[id] = true
-			return id
-		}
+// newID returns a new 32-hex-character id. Ids are 128 random bits from a
+// source that never repeats within its period, so a fake never issues one
+// twice; a restart from a state file continues the source where it stopped
+// (see State.IDDraws) instead of remembering every id it ever issued, which
+// would grow without bound. The caller holds f.mu.
+func (f *Fake) newID() string { return f.randomString(32, lowerHex) }
+
+// countingSource counts the values drawn from it, so a restored state can
+// resume the same sequence.
+type countingSource struct {
+	src   rand.Source
+	draws uint64
+}
+
+func (c *countingSource) Uint64() uint64 {
+	c.draws++
+	return c.src.Uint64()
+}
+
+// skipTo draws until n values have been drawn. The caller holds f.mu.
+func (c *countingSource) skipTo(n uint64) {
+	for c.draws < n {
+		c.Uint64()
 	}
 }
 

@@ -14,6 +14,10 @@ import (
 // state file and admin API, and for tests that snapshot and restore.
 type State struct {
 	Accounts []AccountState `json:"accounts"`
+	// IDDraws is how far the fake's id source had gone. A fake that loads
+	// the state, with the same seed, continues from there, so it never
+	// issues an id it issued before, deleted or not.
+	IDDraws uint64 `json:"idDraws"`
 }
 
 // AccountState is one account's part of a State.
@@ -28,7 +32,7 @@ type AccountState struct {
 func (f *Fake) State() State {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var s State
+	s := State{IDDraws: f.idSource.draws}
 	for _, id := range f.cfg.accounts {
 		a := f.accounts[id]
 		as := AccountState{ID: id, CustomerCode: a.customerCode, LiveInputs: []LiveInput{}}
@@ -78,9 +82,7 @@ func (f *Fake) LoadState(s State) error {
 		}
 		f.accounts[id] = a
 	}
-	for id := range ids {
-		f.usedIDs[id] = true // never issue a loaded id again
-	}
+	f.idSource.skipTo(s.IDDraws)
 	return nil
 }
 

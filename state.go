@@ -81,10 +81,8 @@ func (f *Fake) AddLiveInput(accountID string, in LiveInput) (LiveInput, error) {
 		in.UID = f.newID()
 	case !hex32.MatchString(in.UID):
 		return LiveInput{}, fmt.Errorf("streamfake: uid %q is not 32 lowercase hex characters", in.UID)
-	case f.usedIDs[in.UID]:
+	case f.holds(in.UID):
 		return LiveInput{}, fmt.Errorf("streamfake: uid %q is already in use", in.UID)
-	default:
-		f.usedIDs[in.UID] = true
 	}
 	if !in.Status.Valid() {
 		return LiveInput{}, fmt.Errorf("streamfake: %q is not a live input status", in.Status)
@@ -109,6 +107,17 @@ func (f *Fake) AddLiveInput(accountID string, in LiveInput) (LiveInput, error) {
 	}
 	a.add(&in)
 	return in.clone(), nil
+}
+
+// holds reports whether any account has a live input with this uid. The
+// caller holds f.mu.
+func (f *Fake) holds(uid string) bool {
+	for _, a := range f.accounts {
+		if a.inputs[uid] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // SetStatus sets a live input's connection status, as a broadcaster
