@@ -221,7 +221,7 @@ func newFake(opts []Option) (*Fake, error) {
 	f.ids = rand.New(f.idSource)
 	f.log.limit = cfg.logLimit
 	f.faults.rng = rand.New(rand.NewPCG(uint64(seed), faultStream))
-	cfg.accounts = slices.Compact(cfg.accounts)
+	cfg.accounts = dedupe(cfg.accounts)
 	for _, a := range cfg.accounts {
 		f.accounts[a] = &account{id: a, customerCode: f.randomString(16, lowerAlnum), inputs: map[string]*LiveInput{}}
 	}
@@ -248,6 +248,17 @@ const (
 	idStream    = 0x6964 // "id"
 	faultStream = 0x6661 // "fa"
 )
+
+// dedupe drops repeated strings, keeping the first of each.
+func dedupe(list []string) []string {
+	var out []string
+	for _, s := range list {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/xeipuuv/gojsonschema"
@@ -126,13 +127,24 @@ type route struct {
 	refusal *response
 }
 
-var segmentOps = map[string]Operation{"enable": OpEnable, "disable": OpDisable, "rotate_keys": OpRotateKeys}
+// segmentOps maps the action segment after a live input's uid to its operation.
+func segmentOps(segment string) Operation {
+	switch segment {
+	case "enable":
+		return OpEnable
+	case "disable":
+		return OpDisable
+	case "rotate_keys":
+		return OpRotateKeys
+	}
+	return ""
+}
 
 // parseRoute maps a method and path to an operation. It serves paths with
 // and without /client/v4, because the Go SDK drops the prefix when its base
 // URL has no path.
 func parseRoute(method, path string) route {
-	unmatched := route{op: OpUnmatched, refusal: noRoute(path)}
+	unmatched := route{op: OpUnmatched}
 	p := path
 	if strings.HasPrefix(p, "/client/v4/") {
 		p = p[len("/client/v4"):]
@@ -141,33 +153,30 @@ func parseRoute(method, path string) route {
 	if len(s) < 4 || len(s) > 7 || s[0] != "accounts" || s[2] != "stream" || s[3] != "live_inputs" {
 		return unmatched
 	}
-	var methods map[string]Operation
+	// allowed lists the methods of the path, in the order of ops.
+	var allowed []string
+	var ops []Operation
 	switch {
 	case len(s) == 4:
-		methods = map[string]Operation{"GET": OpList, "POST": OpCreate}
+		allowed, ops = []string{"GET", "POST"}, []Operation{OpList, OpCreate}
 	case len(s) == 5:
-		methods = map[string]Operation{"GET": OpGet, "PUT": OpUpdate, "DELETE": OpDelete}
-	case len(s) == 6 && segmentOps[s[5]] != "":
-		methods = map[string]Operation{"POST": segmentOps[s[5]]}
+		allowed, ops = []string{"GET", "PUT", "DELETE"}, []Operation{OpGet, OpUpdate, OpDelete}
+	case len(s) == 6 && segmentOps(s[5]) != "":
+		allowed, ops = []string{"POST"}, []Operation{segmentOps(s[5])}
 	case len(s) == 6 && s[5] == "outputs":
-		methods = map[string]Operation{"GET": OpListOutputs, "POST": OpCreateOutput}
+		allowed, ops = []string{"GET", "POST"}, []Operation{OpListOutputs, OpCreateOutput}
 	case len(s) == 7 && s[5] == "outputs":
-		methods = map[string]Operation{"PUT": OpUpdateOutput, "DELETE": OpDeleteOutput}
+		allowed, ops = []string{"PUT", "DELETE"}, []Operation{OpUpdateOutput, OpDeleteOutput}
 	default:
 		return unmatched
 	}
-	op, ok := methods[method]
-	if !ok {
-		var allowed []string
-		for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
-			if methods[m] != "" {
-				allowed = append(allowed, m)
-			}
-		}
+	i := slices.Index(allowed, method)
+	if i < 0 {
 		resp := failure(http.StatusMethodNotAllowed, APIError{Code: CodeMethodNotAllowed, Message: fmt.Sprintf(MsgMethodNotAllowedFormat, method)})
 		resp.header = http.Header{"Allow": {strings.Join(allowed, ", ")}}
 		return route{op: OpUnmatched, refusal: &resp}
 	}
+	op := ops[i]
 	rt := route{op: op, account: s[1]}
 	if len(s) >= 5 {
 		rt.liveInput = s[4]
@@ -182,6 +191,17 @@ func parseRoute(method, path string) route {
 		return unmatched
 	}
 	return rt
+}
+
+// refused returns the answer to a route that cannot be served, or nil.
+func (rt route) refused(path string) *response {
+	if rt.refusal != nil {
+		return rt.refusal
+	}
+	if rt.op == OpUnmatched {
+		return noRoute(path)
+	}
+	return nil
 }
 
 func noRoute(path string) *response {
@@ -257,14 +277,14 @@ func (f *Fake) authenticate(h http.Header, accountID string) *response {
 // call is a routed, authenticated request with its body decoded.
 type call struct {
 	route
-	query url.Values
-	body  map[string]any // the decoded body, for operations that take one
+	rawQuery string
+	body     map[string]any // the decoded body, for operations that take one
 }
 
 // handle serves one request: route, size limit, credentials, body, operation.
 func (f *Fake) handle(rt route, r *http.Request, body []byte, tooLarge bool) response {
-	if rt.refusal != nil {
-		return *rt.refusal
+	if refusal := rt.refused(r.URL.Path); refusal != nil {
+		return *refusal
 	}
 	if tooLarge {
 		// The edge refuses an oversized body before anything else looks at it.
@@ -273,7 +293,7 @@ func (f *Fake) handle(rt route, r *http.Request, body []byte, tooLarge bool) res
 	if denied := f.authenticate(r.Header, rt.account); denied != nil {
 		return *denied
 	}
-	c := &call{route: rt, query: r.URL.Query()}
+	c := &call{route: rt, rawQuery: r.URL.RawQuery}
 	if s := f.schemaFor(rt.op); s != nil {
 		doc, fail := parseBody(r.Header, body, s)
 		if fail != nil {
@@ -372,7 +392,8 @@ func (f *Fake) withInput(c *call, fn func(a *account, in *LiveInput) response) r
 
 // stream-live-inputs-list-live-inputs
 func (f *Fake) listLiveInputs(c *call) response {
-	switch c.query.Get("include_counts") {
+	query, _ := url.ParseQuery(c.rawQuery)
+	switch query.Get("include_counts") {
 	case "", "true", "false":
 	default:
 		return failure(http.StatusBadRequest, APIError{Code: CodeInvalidField, Message: msgIncludeCountsNotBoolean})
