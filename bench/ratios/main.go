@@ -1,0 +1,111 @@
+// Command ratios reads `go test -bench` output and prints, as a Markdown
+// table, the median of each benchmark and each fake-to-baseline ratio,
+// with the targets of the README's Performance section. bench/run uses it.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// line matches "BenchmarkName/sub-2   1234   5678 ns/op   90 B/op ...".
+var line = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
+
+// samples maps benchmark name → unit → values.
+type samples map[string]map[string][]float64
+
+func parse(r io.Reader) (samples, []string) {
+	s := samples{}
+	var order []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		m := line.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		name := strings.TrimPrefix(m[1], "Benchmark")
+		if s[name] == nil {
+			s[name] = map[string][]float64{}
+			order = append(order, name)
+		}
+		f := strings.Fields(m[3])
+		for i := 0; i+1 < len(f); i += 2 {
+			if v, err := strconv.ParseFloat(f[i], 64); err == nil {
+				s[name][f[i+1]] = append(s[name][f[i+1]], v)
+			}
+		}
+	}
+	return s, order
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
+	sort.Float64s(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// targets are the README's, for ratios and for figures that stand alone.
+var ratioTargets = map[string]float64{"CreateHTTP": 1.3, "CreateHTTPParallel": 1.3, "CreateInProcess": 3, "Startup": 1.5}
+
+func main() {
+	s, order := parse(os.Stdin)
+	if len(order) == 0 {
+		fmt.Fprintln(os.Stderr, "ratios: no benchmark lines on stdin")
+		os.Exit(1)
+	}
+	fmt.Println("| Benchmark | fake (median) | baseline (median) | ratio | target | met |")
+	fmt.Println("|---|---|---|---|---|---|")
+	for _, name := range order {
+		group, sub, ok := strings.Cut(name, "/")
+		if !ok || sub != "fake" {
+			continue
+		}
+		fake, base := median(s[name]["ns/op"]), median(s[group+"/baseline"]["ns/op"])
+		if base == 0 {
+			continue
+		}
+		ratio, target := fake/base, ratioTargets[group]
+		fmt.Printf("| %s | %s, %s B/op | %s, %s B/op | %.2f× | ≤ %.1f× | %s |\n", group,
+			dur(fake), num(median(s[name]["B/op"])), dur(base), num(median(s[group+"/baseline"]["B/op"])), ratio, target, yes(ratio <= target))
+	}
+	if v := s["Validate"]["ns/op"]; len(v) > 0 {
+		m := median(v)
+		fmt.Printf("| Validate (decode + schema) | %s, %s B/op | | | ≤ 15 µs | %s |\n", dur(m), num(median(s["Validate"]["B/op"])), yes(m <= 15000))
+	}
+	if v := s["LogEntry"]["heap-B/entry"]; len(v) > 0 {
+		m := median(v)
+		fmt.Printf("| Log entry heap beyond bodies | %s B | | | ≤ 2048 B | %s |\n", num(m), yes(m <= 2048))
+	}
+}
+
+func dur(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0f ns", ns)
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) }
+
+func yes(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
