@@ -3,6 +3,8 @@ package streamfake
 import (
 	"context"
 	"crypto/tls"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -150,10 +152,8 @@ func WithLogLimit(n int) Option {
 	return func(c *config) { c.logLimit = n }
 }
 
-var (
-	hex32        = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	customerCode = regexp.MustCompile(`^[a-z0-9]{16}$`)
-)
+// customerCode is the form of the "customer-<code>" host label.
+var customerCode = regexp.MustCompile(`^[a-z0-9]{16}$`)
 
 // New starts a fake on a loopback port and returns it. Close it when done.
 // New panics on an invalid option, as httptest.NewServer does when it cannot
@@ -186,7 +186,7 @@ func newFake(opts []Option) (*Fake, error) {
 		cfg.creds = []credential{{token: DefaultToken}, {email: DefaultEmail, key: DefaultAPIKey}}
 	}
 	for _, a := range cfg.accounts {
-		if !hex32.MatchString(a) {
+		if !isHex32(a) {
 			return nil, fmt.Errorf("account id %q is not 32 lowercase hex characters", a)
 		}
 	}
@@ -312,10 +312,7 @@ func (f *Fake) now() time.Time {
 	return f.cfg.clock().UTC().Truncate(time.Microsecond)
 }
 
-const (
-	lowerHex   = "0123456789abcdef"
-	lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
-)
+const lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 // randomString draws n characters of alphabet from the seeded source.
 // The caller holds f.mu, or is New.
@@ -327,12 +324,21 @@ func (f *Fake) randomString(n int, alphabet string) string {
 	return string(b)
 }
 
+// randomHex draws 32 lowercase hex characters: 128 bits, two draws.
+// The caller holds f.mu.
+func (f *Fake) randomHex() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], f.ids.Uint64())
+	binary.BigEndian.PutUint64(b[8:], f.ids.Uint64())
+	return hex.EncodeToString(b[:])
+}
+
 // newID returns a new 32-hex-character id. Ids are 128 random bits from a
 // source that never repeats within its period, so a fake never issues one
 // twice; a restart from a state file continues the source where it stopped
 // (see State.IDDraws) instead of remembering every id it ever issued, which
 // would grow without bound. The caller holds f.mu.
-func (f *Fake) newID() string { return f.randomString(32, lowerHex) }
+func (f *Fake) newID() string { return f.randomHex() }
 
 // countingSource counts the values drawn from it, so a restored state can
 // resume the same sequence.
@@ -355,10 +361,10 @@ func (c *countingSource) skipTo(n uint64) {
 
 func (f *Fake) newSecrets() Secrets {
 	return Secrets{
-		RTMPS:         f.randomString(32, lowerHex),
-		RTMPSPlayback: f.randomString(32, lowerHex),
-		SRT:           f.randomString(32, lowerHex),
-		SRTPlayback:   f.randomString(32, lowerHex),
-		WebRTC:        f.randomString(32, lowerHex),
+		RTMPS:         f.randomHex(),
+		RTMPSPlayback: f.randomHex(),
+		SRT:           f.randomHex(),
+		SRTPlayback:   f.randomHex(),
+		WebRTC:        f.randomHex(),
 	}
 }

@@ -9,9 +9,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/xeipuuv/gojsonschema"
 	"strings"
@@ -90,15 +90,22 @@ func marshalEnvelope(env envelope) []byte { return encodeJSON(env) }
 // encodeJSON encodes v without HTML escaping, so "<" in meta is echoed as
 // sent rather than as \u003c.
 func encodeJSON(v any) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+	b := encodeBuffers.Get().(*bytes.Buffer)
+	defer encodeBuffers.Put(b)
+	b.Reset()
+	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		// Only a value JSON cannot hold gets here; the schemas keep them out.
 		panic("streamfake: encoding a response: " + err.Error())
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	// The body outlives the buffer: it goes into the request log.
+	return bytes.Clone(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 }
+
+// encodeBuffers saves growing a buffer for every response. A pool is not
+// state: what it holds is never read back.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func success(result any) response {
 	return response{status: http.StatusOK, body: marshalEnvelope(envelope{
@@ -186,7 +193,7 @@ func parseRoute(method, path string) route {
 	}
 	// Cloudflare cannot route an id that is not an id: the account must be
 	// 32 hex characters, and the spec caps the others at 32.
-	if !hex32.MatchString(rt.account) || len(rt.liveInput) > 32 || len(rt.output) > 32 || (len(s) >= 5 && rt.liveInput == "") || (len(s) == 7 && rt.output == "") {
+	if !isHex32(rt.account) || len(rt.liveInput) > 32 || len(rt.output) > 32 || (len(s) >= 5 && rt.liveInput == "") || (len(s) == 7 && rt.output == "") {
 		unmatched.account, unmatched.liveInput, unmatched.output = rt.account, rt.liveInput, rt.output
 		return unmatched
 	}
@@ -213,16 +220,47 @@ func noRoute(path string) *response {
 
 // Credential formats. Cloudflare's exact rules are not published; these
 // accept every real credential and reject what real captures show rejected
-// (a token sent as X-Auth-Key, an email that is not one).
-var (
-	tokenFormat  = regexp.MustCompile(`^[A-Za-z0-9\-._~+/]+=*$`) // RFC 6750 b64token
-	apiKeyFormat = regexp.MustCompile(`^[0-9a-f]{32,48}$`)
-	emailFormat  = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
-)
+// (a token sent as X-Auth-Key, an email that is not one). They are loops,
+// not regular expressions, because they run on every request.
 
-func validToken(t string) bool  { return tokenFormat.MatchString(t) }
-func validAPIKey(k string) bool { return apiKeyFormat.MatchString(k) }
-func validEmail(e string) bool  { return emailFormat.MatchString(e) }
+// validToken: an RFC 6750 b64token, [A-Za-z0-9-._~+/]+ then any "=".
+func validToken(t string) bool {
+	body := strings.TrimRight(t, "=")
+	if body == "" {
+		return false
+	}
+	for _, c := range []byte(body) {
+		if !isAlnum(c) && !strings.ContainsRune("-._~+/", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// validAPIKey: 32 to 48 lowercase hex characters (Global API keys are 37).
+func validAPIKey(k string) bool { return len(k) >= 32 && len(k) <= 48 && isLowerHex(k) }
+
+// validEmail: something@something, with no space and one "@".
+func validEmail(e string) bool {
+	at := strings.IndexByte(e, '@')
+	return at > 0 && at < len(e)-1 && strings.Count(e, "@") == 1 && !strings.ContainsAny(e, " \t\r\n")
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func isLowerHex(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// isHex32 reports whether s is a Cloudflare identifier: 32 lowercase hex characters.
+func isHex32(s string) bool { return len(s) == 32 && isLowerHex(s) }
 
 // authenticate checks credentials the way Cloudflare does (facts §4): format
 // errors are 400s, credentials that are wrong or cannot reach the account
@@ -324,7 +362,7 @@ func parseBody(h http.Header, body []byte, s *gojsonschema.Schema) (map[string]a
 		r := failure(status, errs...)
 		return nil, &r
 	}
-	if ct := h.Get("Content-Type"); ct != "" {
+	if ct := h.Get("Content-Type"); ct != "" && ct != "application/json" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 			return fail(http.StatusBadRequest, APIError{Code: CodeContentTypeNotJSON, Message: MsgContentTypeNotJSON})
 		}

@@ -2,7 +2,6 @@ package streamfake
 
 import (
 	"encoding/json"
-	"fmt"
 	"time"
 )
 
@@ -199,7 +198,7 @@ func metaOrEmpty(m json.RawMessage) json.RawMessage {
 // "customer-…" host label, shared by all its inputs.
 func (in *LiveInput) wire(customerCode string) liveInputJSON {
 	key := func(secret string) string { return secret + "k" + in.UID }
-	host := fmt.Sprintf("https://customer-%s.cloudflarestream.com/", customerCode)
+	host := "https://customer-" + customerCode + ".cloudflarestream.com/"
 	j := liveInputJSON{
 		Created:                  formatTime(in.Created),
 		DeleteRecordingAfterDays: in.DeleteRecordingAfterDays,

@@ -89,7 +89,7 @@ func (f *Fake) LoadState(s State) error {
 // checkLoaded checks an input read from a state, and collects its ids.
 func checkLoaded(in LiveInput, ids map[string]bool) error {
 	switch {
-	case !hex32.MatchString(in.UID):
+	case !isHex32(in.UID):
 		return fmt.Errorf("uid %q is not 32 lowercase hex characters", in.UID)
 	case ids[in.UID]:
 		return fmt.Errorf("uid %s appears twice", in.UID)
@@ -101,13 +101,13 @@ func checkLoaded(in LiveInput, ids map[string]bool) error {
 		return fmt.Errorf("input %s: meta is not JSON", in.UID)
 	}
 	for _, s := range []string{in.Secrets.RTMPS, in.Secrets.RTMPSPlayback, in.Secrets.SRT, in.Secrets.SRTPlayback, in.Secrets.WebRTC} {
-		if !hex32.MatchString(s) {
+		if !isHex32(s) {
 			return fmt.Errorf("input %s: secret %q is not 32 lowercase hex characters", in.UID, s)
 		}
 	}
 	ids[in.UID] = true
 	for _, o := range in.Outputs {
-		if !hex32.MatchString(o.UID) || ids[o.UID] {
+		if !isHex32(o.UID) || ids[o.UID] {
 			return fmt.Errorf("input %s: output id %q is malformed or used twice", in.UID, o.UID)
 		}
 		ids[o.UID] = true

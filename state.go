@@ -79,7 +79,7 @@ func (f *Fake) AddLiveInput(accountID string, in LiveInput) (LiveInput, error) {
 	switch {
 	case in.UID == "":
 		in.UID = f.newID()
-	case !hex32.MatchString(in.UID):
+	case !isHex32(in.UID):
 		return LiveInput{}, fmt.Errorf("streamfake: uid %q is not 32 lowercase hex characters", in.UID)
 	case f.holds(in.UID):
 		return LiveInput{}, fmt.Errorf("streamfake: uid %q is already in use", in.UID)
