@@ -157,11 +157,22 @@ var customerCode = regexp.MustCompile(`^[a-z0-9]{16}$`)
 
 // New starts a fake on a loopback port and returns it. Close it when done.
 // New panics on an invalid option, as httptest.NewServer does when it cannot
-// listen: both are mistakes in the test, not conditions to handle.
+// listen: both are mistakes in the test, not conditions to handle. Start
+// returns the error instead.
 func New(opts ...Option) *Fake {
+	f, err := Start(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+// Start is New for callers that handle a bad option or a busy address as an
+// error: the standalone server, and faketest.
+func Start(opts ...Option) (*Fake, error) {
 	f, err := newFake(opts)
 	if err != nil {
-		panic("streamfake: " + err.Error())
+		return nil, fmt.Errorf("streamfake: %w", err)
 	}
 	if f.cfg.tls || f.cfg.tlsCert != nil {
 		if f.cfg.tlsCert != nil {
@@ -171,7 +182,7 @@ func New(opts ...Option) *Fake {
 	} else {
 		f.srv.Start()
 	}
-	return f
+	return f, nil
 }
 
 func newFake(opts []Option) (*Fake, error) {
@@ -192,7 +203,7 @@ func newFake(opts []Option) (*Fake, error) {
 	}
 	for _, c := range cfg.creds {
 		for _, a := range c.accounts {
-			if !contains(cfg.accounts, a) {
+			if !slices.Contains(cfg.accounts, a) {
 				return nil, fmt.Errorf("a credential names account %q, which the fake does not serve; add WithAccount(%q)", a, a)
 			}
 		}
@@ -258,15 +269,6 @@ func dedupe(list []string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // URL is the base URL to hand a Cloudflare client, such as the Go SDK's

@@ -1,6 +1,7 @@
 package streamfake
 
 import (
+	"slices"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -52,7 +53,7 @@ func (f *Fake) LoadState(s State) error {
 	loaded := map[string]*account{}
 	ids := map[string]bool{}
 	for _, as := range s.Accounts {
-		if !contains(f.cfg.accounts, as.ID) {
+		if !slices.Contains(f.cfg.accounts, as.ID) {
 			return fmt.Errorf("streamfake: the state holds account %q, which the fake does not serve", as.ID)
 		}
 		if as.CustomerCode != "" && !customerCode.MatchString(as.CustomerCode) {
@@ -76,11 +77,14 @@ func (f *Fake) LoadState(s State) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// The accounts map itself never changes after New (authenticate reads
+	// it without the lock); the accounts in it do.
 	for id, a := range loaded {
-		if a.customerCode == "" {
-			a.customerCode = f.accounts[id].customerCode
+		current := f.accounts[id]
+		current.inputs, current.order = a.inputs, a.order
+		if a.customerCode != "" {
+			current.customerCode = a.customerCode
 		}
-		f.accounts[id] = a
 	}
 	f.idSource.skipTo(s.IDDraws)
 	return nil

@@ -65,7 +65,7 @@ func New(t TB, opts ...Option) *streamfake.Fake {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	f, err := start(cfg.fake)
+	f, err := streamfake.Start(cfg.fake...)
 	if err != nil {
 		t.Fatalf("faketest.New: %v", err)
 		return nil
@@ -75,16 +75,6 @@ func New(t TB, opts ...Option) *streamfake.Fake {
 		check(t, f, cfg)
 	})
 	return f
-}
-
-// start turns streamfake.New's panic on an invalid option into an error.
-func start(opts []streamfake.Option) (f *streamfake.Fake, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
-	return streamfake.New(opts...), nil
 }
 
 func check(t TB, f *streamfake.Fake, cfg config) {

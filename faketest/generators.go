@@ -1,6 +1,8 @@
 package faketest
 
 import (
+	"slices"
+	"strings"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -130,7 +132,7 @@ func InvalidBody() *rapid.Generator[Invalid] {
 		for _, i := range picked {
 			b := breakers[i]
 			bad := rapid.SampledFrom(b.bad).Draw(t, "bad "+b.pointer)
-			if name, ok := cutPrefix(b.pointer, "/recording/"); ok {
+			if name, ok := strings.CutPrefix(b.pointer, "/recording/"); ok {
 				rec, _ := body["recording"].(map[string]any)
 				if rec == nil {
 					rec = map[string]any{}
@@ -143,29 +145,13 @@ func InvalidBody() *rapid.Generator[Invalid] {
 			pointers = append(pointers, b.pointer)
 		}
 		// An element of allowedOrigins that is not a string is reported at its index.
-		if rec, ok := body["recording"].(map[string]any); ok && !contains(pointers, "/recording/allowedOrigins") && rapid.Bool().Draw(t, "bad origin") {
+		if rec, ok := body["recording"].(map[string]any); ok && !slices.Contains(pointers, "/recording/allowedOrigins") && rapid.Bool().Draw(t, "bad origin") {
 			rec["allowedOrigins"] = []any{"ok.com", 42}
 			pointers = append(pointers, "/recording/allowedOrigins/1")
 		}
 		sort.Strings(pointers)
 		return Invalid{Body: body, Pointers: pointers}
 	})
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return s, false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // JSONValue draws any JSON value: objects, arrays, strings, numbers,

@@ -110,7 +110,7 @@ func start(args []string, stdout io.Writer) (*streamfake.Fake, error) {
 		opts = append(opts, streamfake.WithTLSCertificate(cert))
 		*certFile = path
 	}
-	f, err := newFake(opts)
+	f, err := streamfake.Start(opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -131,16 +131,6 @@ try:
     -d '{"meta":{"name":"my stream"}}'
 `, f.URL(), *account, *token, f.Seed(), f.URL()[:len(f.URL())-len("/client/v4")]+streamfake.AdminPrefix, curlTLS, f.URL(), *account, *token)
 	return f, nil
-}
-
-// newFake turns New's panic on a bad flag into an error for the command line.
-func newFake(opts []streamfake.Option) (f *streamfake.Fake, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
-	return streamfake.New(opts...), nil
 }
 
 // selfSignedCertificate makes a certificate for 127.0.0.1, ::1 and
