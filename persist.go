@@ -1,7 +1,6 @@
 package streamfake
 
 import (
-	"slices"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // State is everything the fake holds, as JSON: for the standalone server's

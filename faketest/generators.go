@@ -1,11 +1,11 @@
 package faketest
 
 import (
-	"slices"
-	"strings"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"pgregory.net/rapid"
 )
