@@ -253,3 +253,28 @@ func TestLoadStateRefusesBadInputs(t *testing.T) {
 		t.Errorf("a refused load changed the state:\n%s", diff)
 	}
 }
+
+// TestLoadStateWhileServing: loads and resets while clients create and read,
+// under -race.
+func TestLoadStateWhileServing(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	create(t, f, `{}`)
+	dump := f.State()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 50 {
+			if err := f.LoadState(dump); err != nil {
+				t.Error(err)
+				return
+			}
+			f.Reset()
+		}
+	}()
+	for range 50 {
+		do(t, f, "POST", inputsPath(accountA), `{}`, bearer)
+		do(t, f, "GET", inputsPath(accountA), "", bearer)
+	}
+	<-done
+}

@@ -519,3 +519,23 @@ func TestShutdownDrainsDelaysButEndsHangs(t *testing.T) {
 		t.Errorf("the hanging list got a response")
 	}
 }
+
+// TestAbandonedDelaysLeaveNoGoroutine: clients that give up on delayed and
+// hanging requests leave nothing running once the fake is closed.
+func TestAbandonedDelaysLeaveNoGoroutine(t *testing.T) {
+	// Not parallel: it counts the process's goroutines.
+	before, _ := waitForGoroutines(1<<30, 0)
+	f := New()
+	f.MustAddFault(FaultRule{Match: FaultMatch{Operation: OpCreate}, Action: Delay(time.Hour)})
+	f.MustAddFault(FaultRule{Match: FaultMatch{Operation: OpList}, Action: Hang()})
+	client := f.Client()
+	client.Timeout = 30 * time.Millisecond
+	for range 3 {
+		send(f, client, `{}`)
+		client.Get(f.URL() + "/accounts/" + accountA + "/stream/live_inputs")
+	}
+	f.Close()
+	if n, ok := waitForGoroutines(before, 5*time.Second); !ok {
+		t.Errorf("%d goroutines after Close, %d before", n, before)
+	}
+}
