@@ -1,7 +1,6 @@
 // Package streamfake is an in-process fake of Cloudflare Stream's
-// live-input API (POST/GET/PUT/DELETE under
-// /client/v4/accounts/{account_id}/stream/live_inputs), for tests of code
-// that talks to Cloudflare.
+// live-input API (/client/v4/accounts/{account_id}/stream/live_inputs and
+// everything under it), for tests of code that talks to Cloudflare.
 //
 //	f := streamfake.New()
 //	defer f.Close()
@@ -19,12 +18,17 @@
 // our own (package schema), and every violation is reported with a
 // source.pointer. Every request, matched or not, is logged (Requests).
 // WithSeed and WithClock make ids, secrets and timestamps deterministic.
-// The direct state methods (LiveInputs, AddLiveInput, SetStatus) bypass HTTP.
+// The direct state methods (LiveInputs, AddLiveInput, SetStatus, State)
+// bypass HTTP. Fault rules (AddFault) fail chosen requests on purpose, before
+// or after the work is done. Package faketest binds a fake to a test and
+// adds assertions and rapid generators; cmd/streamfake serves the fake, with
+// an admin API, to clients in other languages.
 //
 // Where the fake differs from Cloudflare: Cloudflare has not published some
 // of what the fake must answer (the status and code of an unknown live
 // input, of a schema violation, of an oversized body, of a wrong method),
 // so the fake picks a plausible answer; the README's "Fidelity notes" list
-// every such choice. The fake does no streaming: status changes only
-// through SetStatus, and no recording is ever made.
+// every such choice, and errors.go marks those codes "chosen". The fake does
+// no streaming: a live input's status changes only through SetStatus, and no
+// recording is ever made.
 package streamfake
