@@ -273,3 +273,14 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestRepeatedAccountsAreServedOnce(t *testing.T) {
+	t.Parallel()
+	f := startFake(t, WithAccount(accountA), WithAccount(accountB), WithAccount(accountA))
+	if got := f.Accounts(); len(got) != 2 || got[0] != accountA || got[1] != accountB {
+		t.Errorf("Accounts() = %v", got)
+	}
+	if s := f.State(); len(s.Accounts) != 2 {
+		t.Errorf("State has %d accounts", len(s.Accounts))
+	}
+}

@@ -193,6 +193,7 @@ func newFake(opts []Option) (*Fake, error) {
 	if len(cfg.accounts) == 0 {
 		cfg.accounts = []string{DefaultAccountID}
 	}
+	cfg.accounts = dedupe(cfg.accounts)
 	if len(cfg.creds) == 0 {
 		cfg.creds = []credential{{token: DefaultToken}, {email: DefaultEmail, key: DefaultAPIKey}}
 	}
@@ -232,7 +233,6 @@ func newFake(opts []Option) (*Fake, error) {
 	f.ids = rand.New(f.idSource)
 	f.log.limit = cfg.logLimit
 	f.faults.rng = rand.New(rand.NewPCG(uint64(seed), faultStream))
-	cfg.accounts = dedupe(cfg.accounts)
 	for _, a := range cfg.accounts {
 		f.accounts[a] = &account{id: a, customerCode: f.randomString(16, lowerAlnum), inputs: map[string]*LiveInput{}}
 	}

@@ -225,6 +225,26 @@ func Sequence(steps ...FaultAction) FaultAction {
 	return FaultAction{Kind: KindSequence, Steps: steps}
 }
 
+// clone returns a deep copy, so a rule the fake holds shares nothing with
+// its caller.
+func (a FaultAction) clone() FaultAction {
+	if a.Header != nil {
+		h := make(map[string]string, len(a.Header))
+		for k, v := range a.Header {
+			h[k] = v
+		}
+		a.Header = h
+	}
+	if a.Steps != nil {
+		steps := make([]FaultAction, len(a.Steps))
+		for i, st := range a.Steps {
+			steps[i] = st.clone()
+		}
+		a.Steps = steps
+	}
+	return a
+}
+
 // delays reports whether the action only waits and lets the request go on.
 func (a FaultAction) delays() bool {
 	return a.Kind == KindDelay || a.Kind == KindDelayUniform || a.Kind == KindDelayLogNormal
@@ -352,6 +372,7 @@ func (f *Fake) AddFault(rule FaultRule) (string, error) {
 	defer fs.mu.Unlock()
 	fs.nextID++
 	id := "fault-" + strconv.Itoa(fs.nextID)
+	rule.Action = rule.Action.clone()
 	fs.rules = append(fs.rules, &activeRule{id: id, rule: rule})
 	return id, nil
 }
@@ -398,7 +419,9 @@ func (f *Fake) Faults() []FaultReport {
 	defer fs.mu.Unlock()
 	out := make([]FaultReport, len(fs.rules))
 	for i, r := range fs.rules {
-		out[i] = FaultReport{ID: r.id, Rule: r.rule, Matched: r.matched, Fired: r.fired}
+		rule := r.rule
+		rule.Action = rule.Action.clone()
+		out[i] = FaultReport{ID: r.id, Rule: rule, Matched: r.matched, Fired: r.fired}
 	}
 	return out
 }

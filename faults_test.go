@@ -539,3 +539,18 @@ func TestAbandonedDelaysLeaveNoGoroutine(t *testing.T) {
 		t.Errorf("%d goroutines after Close, %d before", n, before)
 	}
 }
+
+// TestFaultReportsAreCopies: changing a report, or the rule after adding
+// it, changes nothing in the fake.
+func TestFaultReportsAreCopies(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	rule := onCreate(Sequence(RateLimited()))
+	f.MustAddFault(rule)
+	rule.Action.Steps[0].Header["Retry-After"] = "99"
+	rep := f.Faults()
+	rep[0].Rule.Action.Steps[0].Header["Retry-After"] = "77"
+	if resp, _, _ := send(f, f.Client(), `{}`); resp.Header.Get("Retry-After") != "0" {
+		t.Errorf("Retry-After %q: a change outside the fake reached its rule", resp.Header.Get("Retry-After"))
+	}
+}
