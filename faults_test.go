@@ -93,8 +93,12 @@ func TestFaultActionsSeenByAClient(t *testing.T) {
 			t.Parallel()
 			f := startFake(t)
 			id := f.MustAddFault(tc.rule)
+			start := time.Now()
 			resp, body, err := send(f, f.Client(), `{}`)
 			tc.check(t, resp, body, err)
+			if tc.rule.Action.Kind == KindDribble && time.Since(start) < 35*time.Millisecond {
+				t.Errorf("the dribbled response took %v, under the 40ms it was spread over", time.Since(start))
+			}
 			if n := len(f.LiveInputs(accountA)); n != tc.stored {
 				t.Errorf("the fake holds %d inputs, want %d", n, tc.stored)
 			}
