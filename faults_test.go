@@ -156,10 +156,7 @@ func TestHangEndsWithTheClientTimeout(t *testing.T) {
 	// A second request hangs while the fake closes.
 	done := make(chan error, 1)
 	go func() { _, _, err := send(f, &http.Client{}, `{}`); done <- err }()
-	if _, err := f.WaitForRequests(context.Background(), 1, nil); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(20 * time.Millisecond) // let the second request reach the handler
+	waitForMatches(t, f, 0, 2) // the second request is in the handler
 	start := time.Now()
 	f.Close()
 	if d := time.Since(start); d > time.Second {
@@ -510,7 +507,8 @@ func TestShutdownDrainsDelaysButEndsHangs(t *testing.T) {
 		_, err := (&http.Client{}).Do(req)
 		listed <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	waitForMatches(t, f, 0, 1) // the create is waiting out its delay
+	waitForMatches(t, f, 1, 1) // the list is hanging
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := f.Shutdown(ctx); err != nil {
@@ -556,5 +554,18 @@ func TestFaultReportsAreCopies(t *testing.T) {
 	rep[0].Rule.Action.Steps[0].Header["Retry-After"] = "77"
 	if resp, _, _ := send(f, f.Client(), `{}`); resp.Header.Get("Retry-After") != "0" {
 		t.Errorf("Retry-After %q: a change outside the fake reached its rule", resp.Header.Get("Retry-After"))
+	}
+}
+
+// waitForMatches waits until fault rule i has matched n requests: the way
+// to know a request reached the handler while it is still in flight.
+func waitForMatches(t *testing.T, f *Fake, i, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for f.Faults()[i].Matched < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("rule %d matched %d requests, want %d", i, f.Faults()[i].Matched, n)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -161,7 +162,22 @@ func TestSIGTERMDrainsAndSaves(t *testing.T) {
 		resp.Body.Close()
 		done <- resp.StatusCode
 	}()
-	time.Sleep(150 * time.Millisecond) // the create is now waiting out its delay
+	// Wait until the create is in the handler, waiting out its delay.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		resp, err := http.Get(admin + "faults")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reports []streamfake.FaultReport
+		json.NewDecoder(resp.Body).Decode(&reports)
+		resp.Body.Close()
+		if len(reports) == 1 && reports[0].Matched == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the create never reached the fake: %+v", reports)
+		}
+	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	if status := <-done; status != 200 {
 		t.Errorf("the request in flight got %d, want 200: SIGTERM must drain it", status)
