@@ -77,17 +77,9 @@ func validate(s *gojsonschema.Schema, doc any) []APIError {
 		return nil
 	}
 	var out []APIError
-	seen := map[string]bool{}
 	for _, re := range res.Errors() {
 		pointer := jsonPointer(re)
-		msg := violationMessage(re, pointer)
-		// gojsonschema reports some violations twice (e.g. enum via both
-		// the enum and a $ref); one error per field and rule is enough.
-		if seen[pointer+"\x00"+msg] {
-			continue
-		}
-		seen[pointer+"\x00"+msg] = true
-		out = append(out, APIError{Code: CodeInvalidField, Message: msg, Source: &ErrorSource{Pointer: pointer}})
+		out = append(out, APIError{Code: CodeInvalidField, Message: violationMessage(re, pointer), Source: &ErrorSource{Pointer: pointer}})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Source.Pointer < out[j].Source.Pointer })
 	return out
