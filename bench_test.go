@@ -61,32 +61,24 @@ func post(b testing.TB, c *http.Client, url string) []byte {
 }
 
 // BenchmarkCreateHTTP: create over a real loopback connection.
-func BenchmarkCreateHTTP(b *testing.B) {
-	canned := cannedResponse(b)
-	b.Run("fake", func(b *testing.B) {
-		f := New(WithLogLimit(resetEvery))
-		defer f.Close()
-		benchHTTP(b, f.Client(), f.URL()+createPath(DefaultAccountID), f.Reset)
-	})
-	b.Run("baseline", func(b *testing.B) {
-		srv := httptest.NewServer(bareHandler(canned))
-		defer srv.Close()
-		benchHTTP(b, srv.Client(), srv.URL+"/client/v4"+createPath(DefaultAccountID), nil)
-	})
-}
+func BenchmarkCreateHTTP(b *testing.B) { benchCreateHTTP(b, benchHTTP) }
 
 // BenchmarkCreateHTTPParallel: the same, from GOMAXPROCS clients at once.
-func BenchmarkCreateHTTPParallel(b *testing.B) {
+func BenchmarkCreateHTTPParallel(b *testing.B) { benchCreateHTTP(b, benchHTTPParallel) }
+
+// benchCreateHTTP runs one way of sending creates against the fake and
+// against the bare handler.
+func benchCreateHTTP(b *testing.B, run func(b *testing.B, c *http.Client, url string, reset func())) {
 	canned := cannedResponse(b)
 	b.Run("fake", func(b *testing.B) {
 		f := New(WithLogLimit(resetEvery))
 		defer f.Close()
-		benchHTTPParallel(b, f.Client(), f.URL()+createPath(DefaultAccountID), f.Reset)
+		run(b, f.Client(), f.URL()+createPath(DefaultAccountID), f.Reset)
 	})
 	b.Run("baseline", func(b *testing.B) {
 		srv := httptest.NewServer(bareHandler(canned))
 		defer srv.Close()
-		benchHTTPParallel(b, srv.Client(), srv.URL+"/client/v4"+createPath(DefaultAccountID), nil)
+		run(b, srv.Client(), srv.URL+"/client/v4"+createPath(DefaultAccountID), nil)
 	})
 }
 
