@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -59,7 +58,7 @@ func decodeJSON(body []byte) (any, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return nil, errors.New("data after the JSON value")
 	}
 	return doc, nil
