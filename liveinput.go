@@ -49,54 +49,60 @@ const (
 const MaxOutputs = 50
 
 // LiveInput is a live input as the fake stores it. Values returned by the
-// Fake are copies; changing them changes nothing in the fake.
+// Fake are copies; changing them changes nothing in the fake. Its JSON form
+// is the one of State dumps and state files (with the secrets), not
+// Cloudflare's response.
 type LiveInput struct {
-	UID      string
-	Created  time.Time
-	Modified time.Time
+	UID      string    `json:"uid"`
+	Created  time.Time `json:"created"`
+	Modified time.Time `json:"modified"`
 	// KeysRotatedAt is zero until the keys are rotated; until then the
 	// field is left out of responses, as Cloudflare documents.
-	KeysRotatedAt time.Time
+	KeysRotatedAt time.Time `json:"keysRotatedAt"`
 	// DeleteRecordingAfterDays is nil when no deletion is scheduled.
-	DeleteRecordingAfterDays *float64
+	DeleteRecordingAfterDays *float64 `json:"deleteRecordingAfterDays"`
 	// DefaultCreator is stored but not returned: Cloudflare's response
 	// schema has no such field.
-	DefaultCreator   string
-	Enabled          bool
-	PreferLowLatency bool
+	DefaultCreator   string `json:"defaultCreator"`
+	Enabled          bool   `json:"enabled"`
+	PreferLowLatency bool   `json:"preferLowLatency"`
 	// Meta is a JSON object, kept as the client sent it (compacted).
 	// Nil means {}.
-	Meta      json.RawMessage
-	Recording Recording
-	Status    Status
-	Secrets   Secrets
-	Outputs   []Output
+	Meta      json.RawMessage `json:"meta"`
+	Recording Recording       `json:"recording"`
+	Status    Status          `json:"status"`
+	Secrets   Secrets         `json:"secrets"`
+	Outputs   []Output        `json:"outputs"`
 }
 
 // Recording holds a live input's recording settings.
 type Recording struct {
 	// AllowedOrigins is nil until the client sets it, and is then
 	// reported as null, as Cloudflare does; an empty slice is reported as [].
-	AllowedOrigins      []string
-	HideLiveViewerCount bool
-	Mode                string // RecordingOff (the default) or RecordingAutomatic
-	RequireSignedURLs   bool
-	TimeoutSeconds      int64
+	AllowedOrigins      []string `json:"allowedOrigins"`
+	HideLiveViewerCount bool     `json:"hideLiveViewerCount"`
+	Mode                string   `json:"mode"` // RecordingOff (the default) or RecordingAutomatic
+	RequireSignedURLs   bool     `json:"requireSignedURLs"`
+	TimeoutSeconds      int64    `json:"timeoutSeconds"`
 }
 
 // Secrets are the 32-hex-character secrets behind a live input's
 // credentials. Each credential is the secret, "k", then the uid, the format
 // of real Cloudflare keys. Rotating keys replaces all of them.
 type Secrets struct {
-	RTMPS, RTMPSPlayback, SRT, SRTPlayback, WebRTC string
+	RTMPS         string `json:"rtmps"`
+	RTMPSPlayback string `json:"rtmpsPlayback"`
+	SRT           string `json:"srt"`
+	SRTPlayback   string `json:"srtPlayback"`
+	WebRTC        string `json:"webRTC"`
 }
 
 // Output is a simulcast target of a live input.
 type Output struct {
-	UID       string
-	URL       string
-	StreamKey string
-	Enabled   bool
+	UID       string `json:"uid"`
+	URL       string `json:"url"`
+	StreamKey string `json:"streamKey"`
+	Enabled   bool   `json:"enabled"`
 }
 
 // clone returns a deep copy, so callers can never reach the fake's state.

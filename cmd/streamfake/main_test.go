@@ -190,7 +190,7 @@ func TestSIGTERMDrainsAndSaves(t *testing.T) {
 		t.Errorf("no shutdown message: %q", rest)
 	}
 	b, err := os.ReadFile(path)
-	if err != nil || !strings.Contains(string(b), `"UID"`) {
+	if err != nil || !strings.Contains(string(b), `"uid"`) {
 		t.Errorf("the state file does not hold the input: %v %s", err, b)
 	}
 }
