@@ -1,17 +1,20 @@
 package streamfake
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // AdminPrefix is the path under which the fake serves its own admin API,
@@ -26,7 +29,8 @@ func WithAdminToken(token string) Option {
 }
 
 // WithRemoteAdmin lets the admin API answer clients that are not on
-// loopback. Use it with WithAdminToken.
+// loopback, and lifts its guards against web pages (see serveAdmin). Use
+// it with WithAdminToken.
 func WithRemoteAdmin() Option {
 	return func(c *config) { c.adminRemote = true }
 }
@@ -43,12 +47,14 @@ func adminError(w http.ResponseWriter, status int, format string, args ...any) {
 	adminJSON(w, status, map[string]string{"error": fmt.Sprintf(format, args...)})
 }
 
+// adminJSON answers compact JSON: indentation would make the output of a
+// deeply nested body grow with the square of its depth. encoding/json
+// writes valid UTF-8 whatever the strings hold.
 func adminJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	enc.Encode(v)
 }
 
@@ -62,100 +68,245 @@ func isLoopback(remoteAddr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// isLoopbackHost reports whether a Host header (or an Origin's host) names
+// this machine: localhost or a loopback address, with any port.
+func isLoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // maxAdminBody bounds what the admin API reads: a state dump of many inputs.
 const maxAdminBody = 64 << 20
 
-// serveAdmin serves the admin API: requests, faults, state,
-// live_inputs/{uid}/status and health.
-func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) {
-	if !f.cfg.adminRemote && !isLoopback(r.RemoteAddr) {
-		adminError(w, http.StatusForbidden, "the admin API answers loopback clients only; start with WithRemoteAdmin (-admin-remote) to allow %s", r.RemoteAddr)
-		return
+// adminGuard returns why a request may not use the admin API, with the
+// status to answer, or 0.
+//
+// Without WithRemoteAdmin, the admin API serves loopback clients that name a
+// loopback host, send no foreign Origin, and send JSON bodies as JSON. A web
+// page in the user's browser can reach a loopback port, but not like that:
+// a rebinding DNS name is not a loopback Host, a cross-site request carries
+// its Origin, and a page can send application/json only after a CORS
+// preflight, which the fake never approves.
+func (f *Fake) adminGuard(r *http.Request) (int, string) {
+	if !f.cfg.adminRemote {
+		switch origin := r.Header.Get("Origin"); {
+		case !isLoopback(r.RemoteAddr):
+			return http.StatusForbidden, fmt.Sprintf("the admin API answers loopback clients only; start with WithRemoteAdmin (-admin-remote) to allow %s", r.RemoteAddr)
+		case !isLoopbackHost(r.Host):
+			return http.StatusForbidden, fmt.Sprintf("the admin API answers requests for a loopback host only, not Host %q", r.Host)
+		case origin != "" && !loopbackOrigin(origin):
+			return http.StatusForbidden, fmt.Sprintf("the admin API refuses requests from web pages (Origin %q)", origin)
+		case r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody && !isJSONContentType(r.Header.Get("Content-Type")):
+			return http.StatusUnsupportedMediaType, "an admin request with a body needs 'Content-Type: application/json'"
+		}
 	}
 	if tok := f.cfg.adminToken; tok != "" {
-		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
-			adminError(w, http.StatusUnauthorized, "the admin API needs 'Authorization: Bearer <admin token>'")
+		scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
+			return http.StatusUnauthorized, "the admin API needs 'Authorization: Bearer <admin token>'"
+		}
+	}
+	return 0, ""
+}
+
+func loopbackOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && isLoopbackHost(u.Host)
+}
+
+func isJSONContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// adminRoute is one route of the admin API. Its path may hold "{uid}",
+// which reaches the handler as an argument.
+type adminRoute struct {
+	method, path, does string
+	serve              func(f *Fake, w http.ResponseWriter, r *http.Request, arg string, body []byte)
+}
+
+// adminRoutes is the admin API, in the order GET /__streamfake/ lists it.
+// It is never changed.
+var adminRoutes = []adminRoute{
+	{"GET", "", "this index", nil}, // served by serveAdmin: the index reads this table
+	{"GET", "health", "the seed and the accounts", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
+		adminJSON(w, http.StatusOK, map[string]any{"status": "ok", "seed": f.seed, "accounts": f.Accounts()})
+	}},
+	{"GET", "requests", "the request log, credentials redacted; ?operation= ?method= ?status=", func(f *Fake, w http.ResponseWriter, r *http.Request, _ string, _ []byte) {
+		f.adminListRequests(w, r)
+	}},
+	{"DELETE", "requests", "clear the request log", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
+		f.ClearRequests()
+		w.WriteHeader(http.StatusNoContent)
+	}},
+	{"GET", "faults", "the fault rules, with matched and fired counts", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
+		adminJSON(w, http.StatusOK, f.Faults())
+	}},
+	{"POST", "faults", "add a fault rule (the JSON form of FaultRule)", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
+		f.adminAddFault(w, body)
+	}},
+	{"DELETE", "faults", "remove every fault rule", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
+		f.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	}},
+	{"DELETE", "faults/{uid}", "remove one fault rule", func(f *Fake, w http.ResponseWriter, _ *http.Request, id string, _ []byte) {
+		if !f.RemoveFault(id) {
+			adminError(w, http.StatusNotFound, "no fault rule %q", id)
 			return
 		}
+		w.WriteHeader(http.StatusNoContent)
+	}},
+	{"GET", "state", "every account, live input and id draw (and write -state-file)", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
+		f.adminGetState(w)
+	}},
+	{"PUT", "state", "load a state dump", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
+		f.adminLoadState(w, body)
+	}},
+	{"POST", "state", "load a state dump", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
+		f.adminLoadState(w, body)
+	}},
+	{"DELETE", "state", "delete every live input", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
+		f.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	}},
+	{"PUT", "live_inputs/{uid}/status", `set a live input's status: {"status":"connected"}`, func(f *Fake, w http.ResponseWriter, r *http.Request, uid string, body []byte) {
+		f.adminSetStatus(w, r, uid, body)
+	}},
+	{"POST", "live_inputs/{uid}/status", `the same as PUT`, func(f *Fake, w http.ResponseWriter, r *http.Request, uid string, body []byte) {
+		f.adminSetStatus(w, r, uid, body)
+	}},
+}
+
+// match reports whether the route serves parts, and its argument.
+func (ar adminRoute) match(parts []string) (string, bool) {
+	want := strings.Split(ar.path, "/")
+	if len(want) != len(parts) {
+		return "", false
+	}
+	arg := ""
+	for i, w := range want {
+		switch {
+		case w == "{uid}" && parts[i] != "":
+			arg = parts[i]
+		case w != parts[i]:
+			return "", false
+		}
+	}
+	return arg, true
+}
+
+// serveAdmin serves the admin API (adminRoutes).
+func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	if status, why := f.adminGuard(r); status != 0 {
+		adminError(w, status, "%s", why)
+		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
 	if err != nil || len(body) > maxAdminBody {
+		w.Header().Set("Connection", "close")
 		adminError(w, http.StatusRequestEntityTooLarge, "the body is unreadable or larger than %d bytes", maxAdminBody)
 		return
 	}
-	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/"), "/")
-	route := r.Method + " " + parts[0]
-	switch {
-	case route == "GET health" && len(parts) == 1:
-		adminJSON(w, http.StatusOK, map[string]any{"status": "ok", "seed": f.seed, "accounts": f.Accounts()})
-	case route == "GET requests" && len(parts) == 1:
-		f.adminListRequests(w, r)
-	case route == "DELETE requests" && len(parts) == 1:
-		f.ClearRequests()
-		w.WriteHeader(http.StatusNoContent)
-	case route == "GET faults" && len(parts) == 1:
-		adminJSON(w, http.StatusOK, f.Faults())
-	case route == "POST faults" && len(parts) == 1:
-		var rule FaultRule
-		if err := strictJSON(body, &rule); err != nil {
-			adminError(w, http.StatusBadRequest, "a fault rule must be JSON like {\"match\":{\"operation\":\"create\"},\"action\":{\"kind\":\"error\",\"status\":429,\"code\":971}}: %v", err)
+	parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/"), "/")
+	var allowed []string
+	for _, ar := range adminRoutes {
+		arg, ok := ar.match(parts)
+		if !ok {
+			continue
+		}
+		if ar.method == r.Method {
+			if ar.serve == nil {
+				adminIndex(w)
+				return
+			}
+			ar.serve(f, w, r, arg, body)
 			return
 		}
-		id, err := f.AddFault(rule)
-		if err != nil {
-			adminError(w, http.StatusBadRequest, "%v", err)
-			return
-		}
-		adminJSON(w, http.StatusCreated, map[string]string{"id": id})
-	case route == "DELETE faults" && len(parts) == 1:
-		f.ClearFaults()
-		w.WriteHeader(http.StatusNoContent)
-	case route == "DELETE faults" && len(parts) == 2:
-		if !f.RemoveFault(parts[1]) {
-			adminError(w, http.StatusNotFound, "no fault rule %q", parts[1])
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	case route == "GET state" && len(parts) == 1:
-		if err := f.SaveState(); err != nil {
-			adminError(w, http.StatusInternalServerError, "writing the state file: %v", err)
-			return
-		}
-		adminJSON(w, http.StatusOK, f.State())
-	case (route == "PUT state" || route == "POST state") && len(parts) == 1:
-		var s State
-		if err := strictJSON(body, &s); err != nil {
-			adminError(w, http.StatusBadRequest, "a state must be JSON as GET %sstate answers it: %v", AdminPrefix, err)
-			return
-		}
-		if err := f.LoadState(s); err != nil {
-			adminError(w, http.StatusBadRequest, "%v", err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	case route == "DELETE state" && len(parts) == 1:
-		f.Reset()
-		w.WriteHeader(http.StatusNoContent)
-	case (r.Method == "PUT" || r.Method == "POST") && len(parts) == 3 && parts[0] == "live_inputs" && parts[2] == "status":
-		f.adminSetStatus(w, r, parts[1], body)
-	default:
-		adminError(w, http.StatusNotFound, "no admin route %s %s; see the README's admin API section", r.Method, r.URL.Path)
+		allowed = append(allowed, ar.method)
 	}
+	if allowed != nil {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		adminError(w, http.StatusMethodNotAllowed, "%s %s takes %s", r.Method, r.URL.Path, strings.Join(allowed, ", "))
+		return
+	}
+	adminError(w, http.StatusNotFound, "no admin route %s %s; GET %s lists them", r.Method, r.URL.Path, AdminPrefix)
+}
+
+// adminIndex lists the admin routes, one per line of the JSON.
+func adminIndex(w http.ResponseWriter) {
+	var b bytes.Buffer
+	b.WriteString("{\"routes\":[\n")
+	for i, ar := range adminRoutes {
+		line, _ := json.Marshal(fmt.Sprintf("%-6s %s%s  %s", ar.method, AdminPrefix, ar.path, ar.does))
+		b.Write(line)
+		if i < len(adminRoutes)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("]}\n")
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b.Bytes())
 }
 
 // strictJSON decodes one JSON value and refuses unknown fields, so a typo
 // in a rule ("times" as "time") is an error, not a silent no-op.
 func strictJSON(body []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("data after the JSON value")
 	}
 	return nil
+}
+
+func (f *Fake) adminAddFault(w http.ResponseWriter, body []byte) {
+	var rule FaultRule
+	if err := strictJSON(body, &rule); err != nil {
+		adminError(w, http.StatusBadRequest, "a fault rule must be JSON like {\"match\":{\"operation\":\"create\"},\"action\":{\"kind\":\"error\",\"status\":429,\"code\":971}}: %v", err)
+		return
+	}
+	id, err := f.AddFault(rule)
+	if err != nil {
+		adminError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	adminJSON(w, http.StatusCreated, map[string]string{"id": id})
+}
+
+// adminGetState answers the state, and writes the state file if there is
+// one. A file that cannot be written is the caller's to fix (a directory
+// removed since start), so it is a 409, not a failure of the fake.
+func (f *Fake) adminGetState(w http.ResponseWriter) {
+	if err := f.SaveState(); err != nil {
+		adminError(w, http.StatusConflict, "the state file cannot be written: %v", err)
+		return
+	}
+	adminJSON(w, http.StatusOK, f.State())
+}
+
+func (f *Fake) adminLoadState(w http.ResponseWriter, body []byte) {
+	s, err := parseState(body)
+	if err == nil {
+		err = f.LoadState(s)
+	}
+	if err != nil {
+		adminError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (f *Fake) adminSetStatus(w http.ResponseWriter, r *http.Request, uid string, body []byte) {
@@ -166,60 +317,53 @@ func (f *Fake) adminSetStatus(w http.ResponseWriter, r *http.Request, uid string
 		adminError(w, http.StatusBadRequest, "the body must be {\"status\": \"connected\"} (or another status, or \"\" for null): %v", err)
 		return
 	}
-	account := r.URL.Query().Get("account")
-	if account == "" {
-		for _, a := range f.Accounts() {
-			if _, ok := f.LiveInput(a, uid); ok {
-				account = a
-				break
-			}
-		}
+	account, ok := f.accountOf(r.URL.Query().Get("account"), uid)
+	if !ok {
+		adminError(w, http.StatusNotFound, "no live input %q in %s", uid, f.accountsNamed(r.URL.Query().Get("account")))
+		return
 	}
 	if err := f.SetStatus(account, uid, *req.Status); err != nil {
-		status := http.StatusNotFound
-		if !req.Status.Valid() {
-			status = http.StatusBadRequest
-		}
-		adminError(w, status, "%v", err)
+		adminError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
 	in, _ := f.LiveInput(account, uid)
 	adminJSON(w, http.StatusOK, map[string]any{"account": account, "uid": uid, "status": in.Status})
 }
 
-// loggedRequest is a log entry as the admin API shows it: credentials
-// redacted, JSON bodies as JSON.
-type loggedRequest struct {
-	Seq          int64         `json:"seq"`
-	Time         time.Time     `json:"time"`
-	Method       string        `json:"method"`
-	Path         string        `json:"path"`
-	Query        string        `json:"query,omitempty"`
-	Operation    Operation     `json:"operation"`
-	Account      string        `json:"account,omitempty"`
-	LiveInput    string        `json:"liveInput,omitempty"`
-	Output       string        `json:"output,omitempty"`
-	Header       http.Header   `json:"header"`
-	Body         any           `json:"body,omitempty"`
-	Status       int           `json:"status"`
-	ResponseBody any           `json:"responseBody,omitempty"`
-	ErrorCodes   []int         `json:"errorCodes,omitempty"`
-	Faults       []FaultRecord `json:"faults,omitempty"`
+// accountOf finds the account holding a live input: the one given, or
+// the first that holds it.
+func (f *Fake) accountOf(account, uid string) (string, bool) {
+	if account != "" {
+		_, ok := f.LiveInput(account, uid)
+		return account, ok
+	}
+	for _, a := range f.Accounts() {
+		if _, ok := f.LiveInput(a, uid); ok {
+			return a, true
+		}
+	}
+	return "", false
 }
 
-// bodyForJSON shows a JSON body as JSON, and anything else as a string.
-func bodyForJSON(b []byte) any {
-	if len(b) == 0 {
-		return nil
+// accountsNamed describes where accountOf looked, for an error.
+func (f *Fake) accountsNamed(account string) string {
+	if account != "" {
+		return "account " + account
 	}
-	if json.Valid(b) {
-		return json.RawMessage(b)
-	}
-	return string(b)
+	return "any account"
 }
+
+// requestFilters are the query parameters of GET /__streamfake/requests.
+var requestFilters = []string{"operation", "method", "status"}
 
 func (f *Fake) adminListRequests(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	for name := range q {
+		if !slices.Contains(requestFilters, name) {
+			adminError(w, http.StatusBadRequest, "unknown filter %q; the filters are %s", name, strings.Join(requestFilters, ", "))
+			return
+		}
+	}
 	var status int
 	if s := q.Get("status"); s != "" {
 		var err error
@@ -228,18 +372,25 @@ func (f *Fake) adminListRequests(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	out := []loggedRequest{}
+	op := Operation(q.Get("operation"))
+	if ops := append(Operations(), OpUnmatched); op != "" && !slices.Contains(ops, op) {
+		adminError(w, http.StatusBadRequest, "unknown operation %q; the operations are %s", op, joinOperations(ops))
+		return
+	}
+	out := []Request{}
 	for _, e := range f.Requests() {
-		if (q.Get("operation") != "" && string(e.Operation) != q.Get("operation")) ||
-			(q.Get("method") != "" && !strings.EqualFold(e.Method, q.Get("method"))) || (status != 0 && e.Status != status) {
+		if (op != "" && e.Operation != op) || (q.Get("method") != "" && !strings.EqualFold(e.Method, q.Get("method"))) || (status != 0 && e.Status != status) {
 			continue
 		}
-		out = append(out, loggedRequest{
-			Seq: e.Seq, Time: e.Time, Method: e.Method, Path: e.Path, Query: e.RawQuery, Operation: e.Operation,
-			Account: e.Account, LiveInput: e.LiveInput, Output: e.Output, Header: e.RedactedHeader(),
-			Body: bodyForJSON(e.Body), Status: e.Status, ResponseBody: bodyForJSON(e.ResponseBody),
-			ErrorCodes: e.ErrorCodes, Faults: e.Faults,
-		})
+		out = append(out, e)
 	}
 	adminJSON(w, http.StatusOK, map[string]any{"requests": out, "dropped": f.Dropped()})
+}
+
+func joinOperations(ops []Operation) string {
+	s := make([]string, len(ops))
+	for i, op := range ops {
+		s[i] = string(op)
+	}
+	return strings.Join(s, ", ")
 }

@@ -20,6 +20,9 @@ import (
 func admin(t *testing.T, f *Fake, method, path, body string, header ...string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, f.srv.URL+AdminPrefix+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -43,21 +46,21 @@ func TestAdminAPI(t *testing.T) {
 		status                   int
 		contains                 []string
 	}{
-		{"health", "GET", "health", "", 200, []string{`"status": "ok"`, `"seed": 9`, DefaultAccountID}},
-		{"requests", "GET", "requests", "", 200, []string{`"operation": "create"`, `"operation": "unmatched"`, `Bearer REDACTED`, `"name": "a"`, `"dropped": 0`}},
-		{"requests by operation", "GET", "requests?operation=unmatched", "", 200, []string{`"seq": 2`}},
-		{"requests by method and status", "GET", "requests?method=post&status=200", "", 200, []string{`"seq": 1`}},
+		{"health", "GET", "health", "", 200, []string{`"status":"ok"`, `"seed":9`, DefaultAccountID}},
+		{"requests", "GET", "requests", "", 200, []string{`"operation":"create"`, `"operation":"unmatched"`, `Bearer REDACTED`, `"name":"a"`, `"dropped":0`}},
+		{"requests by operation", "GET", "requests?operation=unmatched", "", 200, []string{`"seq":2`}},
+		{"requests by method and status", "GET", "requests?method=post&status=200", "", 200, []string{`"seq":1`}},
 		{"requests by bad status", "GET", "requests?status=ok", "", 400, []string{`status \"ok\" is not a number`}},
-		{"add a fault", "POST", "faults", `{"match":{"operation":"list"},"action":{"kind":"error","status":429,"code":971,"message":"slow down","header":{"Retry-After":"0"}},"times":1}`, 201, []string{`"id": "fault-1"`}},
+		{"add a fault", "POST", "faults", `{"match":{"operation":"list"},"action":{"kind":"error","status":429,"code":971,"message":"slow down","header":{"Retry-After":"0"}},"times":1}`, 201, []string{`"id":"fault-1"`}},
 		{"bad fault JSON", "POST", "faults", `{"match":`, 400, []string{"a fault rule must be JSON"}},
 		{"unknown fault kind", "POST", "faults", `{"action":{"kind":"explode"}}`, 400, []string{`unknown fault kind \"explode\"`}},
 		{"unknown fault field", "POST", "faults", `{"action":{"kind":"reset"},"time":1}`, 400, []string{`unknown field \"time\"`}},
-		{"list faults", "GET", "faults", "", 200, []string{`"id": "fault-1"`, `"matched": 0`}},
+		{"list faults", "GET", "faults", "", 200, []string{`"id":"fault-1"`, `"matched":0`}},
 		{"remove an unknown fault", "DELETE", "faults/fault-9", "", 404, []string{`no fault rule \"fault-9\"`}},
-		{"set a status", "PUT", "live_inputs/" + uid + "/status", `{"status":"connected"}`, 200, []string{`"status": "connected"`, DefaultAccountID}},
+		{"set a status", "PUT", "live_inputs/" + uid + "/status", `{"status":"connected"}`, 200, []string{`"status":"connected"`, DefaultAccountID}},
 		{"set a bad status", "PUT", "live_inputs/" + uid + "/status", `{"status":"streaming"}`, 400, []string{`not a live input status`}},
 		{"set a status without one", "PUT", "live_inputs/" + uid + "/status", `{}`, 400, []string{`{\"status\": \"connected\"}`}},
-		{"set the status of an unknown input", "PUT", "live_inputs/" + strings.Repeat("0", 32) + "/status", `{"status":"connected"}`, 404, []string{"unknown"}},
+		{"set the status of an unknown input", "PUT", "live_inputs/" + strings.Repeat("0", 32) + "/status", `{"status":"connected"}`, 404, []string{`no live input \"00000000000000000000000000000000\" in any account`}},
 		{"dump the state", "GET", "state", "", 200, []string{uid, `"CustomerCode"`[:0] + `"customerCode"`}},
 		{"load a bad state", "PUT", "state", `{"accounts":[{"id":"nope"}]}`, 400, []string{`account \"nope\"`}},
 		{"load state that is not JSON", "PUT", "state", `[`, 400, []string{"a state must be JSON"}},

@@ -84,7 +84,7 @@ func TestCouldNotRouteNamesThePath(t *testing.T) {
 	f := startFake(t)
 	r := do(t, f, "GET", inputsPath("someone@example.com"), "", bearer)
 	want := "Could not route to /client/v4/accounts/someone@example.com/stream/live_inputs, perhaps your object identifier is invalid?"
-	if len(r.env.Errors) != 2 || r.env.Errors[0].Message != want || r.env.Errors[1].Message != MsgNoRouteForURI {
+	if len(r.env.Errors) != 2 || r.env.Errors[0].Message != want || r.env.Errors[1].Message != msgNoRouteForURI {
 		t.Errorf("errors = %+v, want 7003 %q then 7000", r.env.Errors, want)
 	}
 }

@@ -1,9 +1,10 @@
 package streamfake
 
-// Cloudflare API error codes the fake answers with. Where a code was seen in a
-// real Cloudflare response, the comment says where; "chosen" marks a code the
-// fake picked because no real response could be found (see the README's
-// fidelity notes). Keep these in sync with ../shared/design/cloudflare-facts.md.
+// Cloudflare API error codes the fake answers with, in Request.ErrorCodes
+// and in the envelope's "errors". Where a code was seen in a real
+// Cloudflare response, the comment says where; "chosen" marks a code the
+// fake picked because no real response could be found (the README's
+// fidelity notes list each choice).
 const (
 	// CodeMissingCredentials: no Authorization, X-Auth-Email or X-Auth-Key
 	// header. Seen: cloudflare/cloudflare-python#2678 (HTTP 400).
@@ -27,8 +28,8 @@ const (
 	// identifier, or a path the API does not serve. Seen: cloudflare-go#118 (400).
 	CodeNoRouteForURI = 7000
 	CodeCouldNotRoute = 7003
-	// CodeMalformedJSON: the body is not JSON. Seen on the DNS API:
-	// undefinedplayer/cloudflare-ddns#10 (400).
+	// CodeMalformedJSON: the body is not JSON, not UTF-8, or incomplete. Seen
+	// on the DNS API: undefinedplayer/cloudflare-ddns#10 (400).
 	CodeMalformedJSON = 6007
 	// CodeContentTypeNotJSON: a body sent with a Content-Type other than
 	// application/json. Seen on the DNS API: timothymiller/cloudflare-ddns#61.
@@ -36,45 +37,51 @@ const (
 	// CodeRateLimited: too many requests. Quoted for terraform-provider-cloudflare#5505 (429).
 	CodeRateLimited = 971
 
-	// CodeInvalidField: a body field breaks the schema; one error per
-	// violation, each with source.pointer. Chosen.
+	// CodeInvalidField: a body field breaks the schema, or holds a number no
+	// 64-bit float can hold; one error per violation, each with
+	// source.pointer. Chosen.
 	CodeInvalidField = 10005
-	// CodeNotFound: no live input or output with that identifier. Chosen.
+	// CodeNotFound: no live input, output or video with that identifier. Chosen.
 	CodeNotFound = 10003
 	// CodeBodyTooLarge: the body is over the fake's limit (HTTP 413). Chosen.
 	CodeBodyTooLarge = 10009
 	// CodeMethodNotAllowed: the path exists but not with this method (HTTP 405). Chosen.
 	CodeMethodNotAllowed = 10405
+	// CodeRequestTimeout: the body did not arrive within the read timeout (HTTP 408). Chosen.
+	CodeRequestTimeout = 10408
 	// CodeTooManyOutputs: a live input already has MaxOutputs outputs. Chosen.
 	CodeTooManyOutputs = 10010
-	// CodeInternalError and CodeServiceUnavailable are only sent by injected
-	// faults; the fake never fails on its own. Chosen.
+	// CodeInternalError and CodeServiceUnavailable are sent by injected
+	// faults, and CodeInternalError by a panic in the fake, which is a bug. Chosen.
 	CodeInternalError      = 10001
 	CodeServiceUnavailable = 10013
 )
 
-// Messages that go with the codes above. Those of seen codes are Cloudflare's
-// own words.
+// Messages that go with the codes above. Those of seen codes are
+// Cloudflare's own words.
 const (
-	MsgMissingCredentials         = "Missing X-Auth-Key, X-Auth-Email or Authorization headers"
-	MsgInvalidRequestHeaders      = "Invalid request headers"
-	MsgInvalidEmailHeader         = "Invalid format for X-Auth-Email header"
-	MsgInvalidKeyHeader           = "Invalid format for X-Auth-Key header"
-	MsgInvalidAuthorizationHeader = "Invalid format for Authorization header"
-	MsgAuthenticationError        = "Authentication error"
-	MsgNoRouteForURI              = "No route for that URI"
-	MsgCouldNotRouteFormat        = "Could not route to %s, perhaps your object identifier is invalid?"
-	MsgMalformedJSON              = "Malformed JSON in request body"
-	MsgContentTypeNotJSON         = "Content-type must be application/json."
-	MsgRateLimited                = "Please wait and consider throttling your request speed"
-	MsgLiveInputNotFound          = "Live input not found"
-	MsgOutputNotFound             = "Output not found"
-	MsgBodyTooLargeFormat         = "Request body is larger than %d bytes"
-	MsgMethodNotAllowedFormat     = "Method %s not allowed for this route"
-	MsgTooManyOutputsFormat       = "A live input can have at most %d outputs"
-	MsgInternalError              = "Internal server error"
-	MsgServiceUnavailable         = "Service temporarily unavailable"
+	msgMissingCredentials         = "Missing X-Auth-Key, X-Auth-Email or Authorization headers"
+	msgInvalidRequestHeaders      = "Invalid request headers"
+	msgInvalidEmailHeader         = "Invalid format for X-Auth-Email header"
+	msgInvalidKeyHeader           = "Invalid format for X-Auth-Key header"
+	msgInvalidAuthorizationHeader = "Invalid format for Authorization header"
+	msgAuthenticationError        = "Authentication error"
+	msgNoRouteForURI              = "No route for that URI"
+	msgCouldNotRouteFormat        = "Could not route to %s, perhaps your object identifier is invalid?"
+	msgMalformedJSON              = "Malformed JSON in request body"
+	msgContentTypeNotJSON         = "Content-type must be application/json."
+	msgRateLimited                = "Please wait and consider throttling your request speed"
+	msgLiveInputNotFound          = "Live input not found"
+	msgOutputNotFound             = "Output not found"
+	msgBodyTooLargeFormat         = "Request body is larger than %d bytes"
+	msgMethodNotAllowedFormat     = "Method %s not allowed for this route"
+	msgTooManyOutputsFormat       = "A live input can have at most %d outputs"
+	msgInternalError              = "Internal server error"
+	msgServiceUnavailable         = "Service temporarily unavailable"
 	msgEmptyBody                  = "Request body is required"
+	msgNotUTF8                    = "Request body is not valid UTF-8"
+	msgIncompleteBodyFormat       = "Request body ended after %d of %s bytes"
+	msgRequestTimeoutFormat       = "Request body did not arrive within %v"
 	msgIncludeCountsNotBoolean    = "include_counts must be true or false"
 )
 

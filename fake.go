@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -32,6 +33,9 @@ const (
 	// DefaultMaxBodyBytes is the largest request body the fake accepts
 	// unless WithMaxBodyBytes is given; larger bodies get HTTP 413.
 	DefaultMaxBodyBytes = 1 << 20
+	// DefaultReadTimeout is how long a request may take to arrive unless
+	// WithReadTimeout is given.
+	DefaultReadTimeout = 10 * time.Second
 )
 
 // Fake is an in-process fake of Cloudflare Stream's live-input API, served
@@ -46,23 +50,25 @@ type Fake struct {
 	drained  sync.Once
 
 	mu       sync.Mutex // guards the fields below
-	ids      *rand.Rand // uids and secrets, drawn from the seed
+	ids      *idSource  // uids and secrets, drawn from the seed
+	idRand   *rand.Rand // the same draws, for customer codes
 	accounts map[string]*account
-	idSource *countingSource // behind ids; its count goes into State
 
 	log    requestLog
 	faults faultSet
 }
 
 type config struct {
-	accounts []string
-	creds    []credential
-	clock    func() time.Time
-	seed     *int64
-	tls      bool
-	addr     string
-	maxBody  int64
-	logLimit int
+	accounts    []string
+	creds       []credential
+	clock       func() time.Time
+	seed        *int64
+	tls         bool
+	addr        string
+	maxBody     int64
+	readTimeout time.Duration
+	logLimit    int
+	logBytes    int64
 	// Standalone-server settings: see persist.go and admin.go.
 	stateFile, adminToken string
 	adminRemote           bool
@@ -145,11 +151,29 @@ func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) { c.maxBody = n }
 }
 
+// WithReadTimeout bounds how long a request's headers, and then its body,
+// may take to arrive. A body that stalls gets 408 and is not acted on, so a
+// client that stops sending can never hold a request, Close or a shutdown.
+// The default is DefaultReadTimeout (10 seconds).
+func WithReadTimeout(d time.Duration) Option {
+	return func(c *config) { c.readTimeout = d }
+}
+
 // WithLogLimit keeps only the n most recent requests in the log, counting
 // the ones it drops (see Dropped). The default, 0, keeps every request,
 // which is right for tests; the standalone server sets a limit.
 func WithLogLimit(n int) Option {
 	return func(c *config) { c.logLimit = n }
+}
+
+// WithLogBytes bounds the memory the request log holds: when the bodies it
+// keeps (and a kibibyte for each entry) pass n bytes, the oldest entries
+// are dropped and counted (see Dropped). Each entry keeps at most the body
+// limit of a request body and 1 MiB of a response body, whatever this
+// says. The default, 0, is no bound beyond that; the standalone server
+// keeps 64 MiB.
+func WithLogBytes(n int64) Option {
+	return func(c *config) { c.logBytes = n }
 }
 
 // customerCode is the form of the "customer-<code>" host label.
@@ -186,7 +210,7 @@ func Start(opts ...Option) (*Fake, error) {
 }
 
 func newFake(opts []Option) (*Fake, error) {
-	cfg := config{clock: time.Now, maxBody: DefaultMaxBodyBytes}
+	cfg := config{clock: time.Now, maxBody: DefaultMaxBodyBytes, readTimeout: DefaultReadTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -208,15 +232,24 @@ func newFake(opts []Option) (*Fake, error) {
 				return nil, fmt.Errorf("a credential names account %q, which the fake does not serve; add WithAccount(%q)", a, a)
 			}
 		}
+		// The errors describe a credential without quoting it: a real
+		// secret pasted by mistake must not reach a test log.
 		switch {
 		case c.token != "" && !validToken(c.token):
-			return nil, fmt.Errorf("token %q is not a well-formed bearer token", c.token)
-		case c.token == "" && (!validEmail(c.email) || !validAPIKey(c.key)):
-			return nil, fmt.Errorf("email %q and key %q are not a well-formed legacy credential (the key is 32 to 48 hex characters)", c.email, c.key)
+			return nil, fmt.Errorf("the token ending in %q is not a well-formed bearer token (RFC 6750: letters, digits and -._~+/, then any =)", lastFour(c.token))
+		case c.token == "" && !validEmail(c.email):
+			return nil, fmt.Errorf("email %q is not an email address", c.email)
+		case c.token == "" && !validAPIKey(c.key):
+			return nil, fmt.Errorf("the API key ending in %q is not 32 to 48 lowercase hex characters", lastFour(c.key))
 		}
 	}
-	if cfg.clock == nil {
-		return nil, fmt.Errorf("WithClock(nil)")
+	switch {
+	case cfg.clock == nil:
+		return nil, errors.New("WithClock(nil)")
+	case cfg.maxBody < 0:
+		return nil, fmt.Errorf("WithMaxBodyBytes(%d) is negative", cfg.maxBody)
+	case cfg.readTimeout <= 0:
+		return nil, fmt.Errorf("WithReadTimeout(%v) is not positive", cfg.readTimeout)
 	}
 	seed := rand.Int64()
 	if cfg.seed != nil {
@@ -227,11 +260,11 @@ func newFake(opts []Option) (*Fake, error) {
 		seed:     seed,
 		done:     make(chan struct{}),
 		draining: make(chan struct{}),
-		idSource: &countingSource{src: rand.NewPCG(uint64(seed), idStream)},
+		ids:      &idSource{key: uint64(seed) ^ idStream},
 		accounts: map[string]*account{},
 	}
-	f.ids = rand.New(f.idSource)
-	f.log.limit = cfg.logLimit
+	f.idRand = rand.New(f.ids)
+	f.log.limit, f.log.maxBytes = cfg.logLimit, cfg.logBytes
 	f.faults.rng = rand.New(rand.NewPCG(uint64(seed), faultStream))
 	for _, a := range cfg.accounts {
 		f.accounts[a] = &account{id: a, customerCode: f.randomString(16, lowerAlnum), inputs: map[string]*LiveInput{}}
@@ -242,6 +275,7 @@ func newFake(opts []Option) (*Fake, error) {
 		}
 	}
 	f.srv = httptest.NewUnstartedServer(f)
+	f.srv.Config.ReadHeaderTimeout = cfg.readTimeout
 	if cfg.addr != "" {
 		ln, err := net.Listen("tcp", cfg.addr)
 		if err != nil {
@@ -288,13 +322,22 @@ func (f *Fake) Handler() http.Handler { return f }
 // Seed reports the seed in use, given by WithSeed or drawn at random.
 func (f *Fake) Seed() int64 { return f.seed }
 
+// closeGrace is how long Close lets requests in flight finish before it
+// cuts their connections: long enough for a handler, far too short for a
+// client that stopped sending.
+const closeGrace = 250 * time.Millisecond
+
 // Close ends requests that hang or dribble because of a fault, shuts the
-// server down, and waits for requests in flight. It is safe to call twice.
-// With WithStateFile, call SaveState after Close to keep the final state.
+// server down, and waits for requests in flight, at most about a quarter
+// of a second: then it cuts their connections, so a client that stopped
+// mid-body cannot hold it. It is safe to call twice. With WithStateFile,
+// call SaveState after Close to keep the final state.
 func (f *Fake) Close() {
 	f.closed.Do(func() {
 		close(f.done)
+		cut := time.AfterFunc(closeGrace, f.srv.CloseClientConnections)
 		f.srv.Close()
+		cut.Stop()
 	})
 }
 
@@ -321,52 +364,65 @@ const lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
 func (f *Fake) randomString(n int, alphabet string) string {
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = alphabet[f.ids.IntN(len(alphabet))]
+		b[i] = alphabet[f.idRand.IntN(len(alphabet))]
 	}
 	return string(b)
 }
 
-// randomHex draws 32 lowercase hex characters: 128 bits, two draws.
+// appendHex appends 32 lowercase hex characters: 128 bits, two draws.
 // The caller holds f.mu.
-func (f *Fake) randomHex() string {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], f.ids.Uint64())
-	binary.BigEndian.PutUint64(b[8:], f.ids.Uint64())
-	return hex.EncodeToString(b[:])
+func (f *Fake) appendHex(b []byte) []byte {
+	var raw [16]byte
+	binary.BigEndian.PutUint64(raw[:8], f.ids.Uint64())
+	binary.BigEndian.PutUint64(raw[8:], f.ids.Uint64())
+	return hex.AppendEncode(b, raw[:])
 }
 
-// newID returns a new 32-hex-character id. Ids are 128 random bits from a
-// source that never repeats within its period, so a fake never issues one
-// twice; a restart from a state file continues the source where it stopped
-// (see State.IDDraws) instead of remembering every id it ever issued, which
-// would grow without bound. The caller holds f.mu.
-func (f *Fake) newID() string { return f.randomHex() }
+// newID returns a new 32-hex-character id. A fake never issues one twice:
+// see idSource. The caller holds f.mu.
+func (f *Fake) newID() string {
+	var b [32]byte
+	return string(f.appendHex(b[:0]))
+}
 
-// countingSource counts the values drawn from it, so a restored state can
-// resume the same sequence.
-type countingSource struct {
-	src   rand.Source
+// newSecrets draws a live input's five secrets, in one allocation.
+// The caller holds f.mu.
+func (f *Fake) newSecrets() Secrets {
+	b := make([]byte, 0, 5*32)
+	for range 5 {
+		b = f.appendHex(b)
+	}
+	s := string(b)
+	return Secrets{RTMPS: s[0:32], RTMPSPlayback: s[32:64], SRT: s[64:96], SRTPlayback: s[96:128], WebRTC: s[128:160]}
+}
+
+// idSource draws the fake's ids and secrets. Draw n is a bijective mix of
+// the seed's key and n, so no two draws of a fake are alike (within 2^64),
+// and a fake restored from a state resumes the sequence at once, however
+// far it had gone (State.IDDraws), without remembering a single id.
+type idSource struct {
+	key   uint64
 	draws uint64
 }
 
-func (c *countingSource) Uint64() uint64 {
-	c.draws++
-	return c.src.Uint64()
+// Uint64 returns the next draw. The caller holds f.mu, or is New.
+func (s *idSource) Uint64() uint64 {
+	s.draws++
+	// Multiplying by an odd constant and adding the key are bijections of
+	// the counter; so are the three steps of SplitMix64's finalizer.
+	z := s.key + s.draws*0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }
 
-// skipTo draws until n values have been drawn. The caller holds f.mu.
-func (c *countingSource) skipTo(n uint64) {
-	for c.draws < n {
-		c.Uint64()
-	}
-}
+// skipTo moves the source past the first n draws, if it is not already.
+func (s *idSource) skipTo(n uint64) { s.draws = max(s.draws, n) }
 
-func (f *Fake) newSecrets() Secrets {
-	return Secrets{
-		RTMPS:         f.randomHex(),
-		RTMPSPlayback: f.randomHex(),
-		SRT:           f.randomHex(),
-		SRTPlayback:   f.randomHex(),
-		WebRTC:        f.randomHex(),
+// lastFour shows the end of a secret, as much of it as an error may quote.
+func lastFour(secret string) string {
+	if len(secret) <= 8 {
+		return "…"
 	}
+	return "…" + secret[len(secret)-4:]
 }

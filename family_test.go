@@ -38,7 +38,7 @@ func TestFamilyFailures(t *testing.T) {
 		name := op.method + " {uid}" + op.suffix
 		t.Run(name+" unknown uid", func(t *testing.T) {
 			r := do(t, f, op.method, inputPath(accountA, unknown)+op.suffix, op.body, bearer)
-			if r.status != 400 || !slices.Equal(r.codes(), []int{CodeNotFound}) || r.env.Errors[0].Message != MsgLiveInputNotFound {
+			if r.status != 400 || !slices.Equal(r.codes(), []int{CodeNotFound}) || r.env.Errors[0].Message != msgLiveInputNotFound {
 				t.Errorf("got %d %s", r.status, r.raw)
 			}
 		})
@@ -68,7 +68,7 @@ func TestFamilyFailures(t *testing.T) {
 	}
 	for _, o := range []struct{ method, path string }{{"PUT", "/outputs/" + unknown}, {"DELETE", "/outputs/" + unknown}} {
 		r := do(t, f, o.method, inputPath(accountA, uid)+o.path, `{"enabled":true}`, bearer)
-		if r.status != 400 || r.env.Errors[0].Code != CodeNotFound || r.env.Errors[0].Message != MsgOutputNotFound {
+		if r.status != 400 || r.env.Errors[0].Code != CodeNotFound || r.env.Errors[0].Message != msgOutputNotFound {
 			t.Errorf("%s unknown output: %d %s", o.method, r.status, r.raw)
 		}
 	}

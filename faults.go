@@ -3,13 +3,12 @@ package streamfake
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,6 +68,7 @@ type FaultKind string
 // The kinds of fault. Build them with the constructors below.
 const (
 	KindError          FaultKind = "error"           // a Cloudflare error response
+	KindRaw            FaultKind = "raw"             // any status, content type and body, as an edge proxy sends
 	KindDelay          FaultKind = "delay"           // wait Delay, then go on
 	KindDelayUniform   FaultKind = "delay_uniform"   // wait between Min and Max, then go on
 	KindDelayLogNormal FaultKind = "delay_lognormal" // wait a lognormal time (Median, Sigma, at most Max), then go on
@@ -86,19 +86,22 @@ const (
 // (RateLimited, Delay, ResetConnection, Sequence …); its fields are its
 // JSON form, the one the standalone server's admin API takes.
 type FaultAction struct {
-	Kind    FaultKind         `json:"kind"`
-	Status  int               `json:"status,omitempty"`
-	Code    int               `json:"code,omitempty"`
-	Message string            `json:"message,omitempty"`
-	Header  map[string]string `json:"header,omitempty"`
-	Delay   Duration          `json:"delay,omitempty"`
-	Min     Duration          `json:"min,omitempty"`
-	Max     Duration          `json:"max,omitempty"`
-	Median  Duration          `json:"median,omitempty"`
-	Sigma   float64           `json:"sigma,omitempty"`
-	Chunks  int               `json:"chunks,omitempty"`
-	Bytes   int               `json:"bytes,omitempty"`
-	Steps   []FaultAction     `json:"steps,omitempty"`
+	Kind    FaultKind `json:"kind"`
+	Status  int       `json:"status,omitempty"`
+	Code    int       `json:"code,omitempty"`
+	Message string    `json:"message,omitempty"`
+	// ContentType and Body are a raw response's (KindRaw).
+	ContentType string            `json:"contentType,omitempty"`
+	Body        string            `json:"body,omitempty"`
+	Header      map[string]string `json:"header,omitempty"`
+	Delay       Duration          `json:"delay,omitempty"`
+	Min         Duration          `json:"min,omitempty"`
+	Max         Duration          `json:"max,omitempty"`
+	Median      Duration          `json:"median,omitempty"`
+	Sigma       float64           `json:"sigma,omitempty"`
+	Chunks      int               `json:"chunks,omitempty"`
+	Bytes       int               `json:"bytes,omitempty"`
+	Steps       []FaultAction     `json:"steps,omitempty"`
 }
 
 // Duration is a time.Duration whose JSON form is a string such as "250ms";
@@ -130,25 +133,33 @@ func ErrorResponse(status, code int, message string) FaultAction {
 	return FaultAction{Kind: KindError, Status: status, Code: code, Message: message}
 }
 
+// RawResponse answers exactly status, contentType and body, not a
+// Cloudflare envelope: what Cloudflare's edge sends in front of the API,
+// such as an HTML 502 or 521 page, or an empty 204. The status may be any
+// from 200 to 599; the body at most MaxFaultBytes.
+func RawResponse(status int, contentType, body string) FaultAction {
+	return FaultAction{Kind: KindRaw, Status: status, ContentType: contentType, Body: body}
+}
+
 // RateLimited answers 429 with code 971 and "Retry-After: 0", so SDKs retry
 // at once; change the wait with WithRetryAfter.
 func RateLimited() FaultAction {
-	return ErrorResponse(http.StatusTooManyRequests, CodeRateLimited, MsgRateLimited).WithHeader("Retry-After", "0")
+	return ErrorResponse(http.StatusTooManyRequests, CodeRateLimited, msgRateLimited).WithHeader("Retry-After", "0")
 }
 
 // ServerError answers 500.
 func ServerError() FaultAction {
-	return ErrorResponse(http.StatusInternalServerError, CodeInternalError, MsgInternalError)
+	return ErrorResponse(http.StatusInternalServerError, CodeInternalError, msgInternalError)
 }
 
 // Unavailable answers 503.
 func Unavailable() FaultAction {
-	return ErrorResponse(http.StatusServiceUnavailable, CodeServiceUnavailable, MsgServiceUnavailable)
+	return ErrorResponse(http.StatusServiceUnavailable, CodeServiceUnavailable, msgServiceUnavailable)
 }
 
 // AuthError answers 403 with code 10000, as for a revoked token.
 func AuthError() FaultAction {
-	return ErrorResponse(http.StatusForbidden, CodeAuthenticationError, MsgAuthenticationError)
+	return ErrorResponse(http.StatusForbidden, CodeAuthenticationError, msgAuthenticationError)
 }
 
 // WithHeader returns a copy of a that also sends the header.
@@ -207,7 +218,8 @@ func TruncatedBody() FaultAction { return FaultAction{Kind: KindTruncate} }
 // valid JSON.
 func MalformedBody() FaultAction { return FaultAction{Kind: KindMalformed} }
 
-// GarbageBytes writes n random bytes instead of an HTTP response, then closes.
+// GarbageBytes writes n random bytes instead of an HTTP response, then
+// closes. n is at most MaxFaultBytes.
 func GarbageBytes(n int) FaultAction { return FaultAction{Kind: KindGarbage, Bytes: n} }
 
 // Dribble sends the real response in chunks pieces spread over the duration.
@@ -256,53 +268,251 @@ func (a FaultAction) needsResponse() bool {
 	return a.Kind == KindTruncate || a.Kind == KindMalformed || a.Kind == KindDribble
 }
 
-func (a FaultAction) validate(inSequence bool) error {
+// checkRule checks a rule; its errors name the field at fault.
+func (f *Fake) checkRule(rule FaultRule) error {
+	if err := rule.Action.validate("action", false); err != nil {
+		return err
+	}
+	switch {
+	case rule.Phase != "" && rule.Phase != BeforeHandler && rule.Phase != AfterHandler:
+		return fmt.Errorf("phase: %q is neither %q nor %q", rule.Phase, BeforeHandler, AfterHandler)
+	case rule.Skip < 0:
+		return fmt.Errorf("skip: %d is negative", rule.Skip)
+	case rule.Times < 0:
+		return fmt.Errorf("times: %d is negative", rule.Times)
+	case !(rule.Probability >= 0 && rule.Probability <= 1): // also refuses NaN
+		return fmt.Errorf("probability: %v is not in [0, 1]", rule.Probability)
+	}
+	for _, a := range append([]FaultAction{rule.Action}, rule.Action.Steps...) {
+		if a.needsResponse() && rule.Phase == BeforeHandler {
+			return fmt.Errorf("phase: a %s fault damages the response, so it runs after the handler, not before", a.Kind)
+		}
+	}
+	return f.checkMatch(rule.Match)
+}
+
+// checkMatch refuses a FaultMatch that no request could satisfy. Each field
+// is checked alone, with a suggestion; then together, since an operation
+// has one method and one path.
+func (f *Fake) checkMatch(m FaultMatch) error {
+	ops := Operations()
+	if m.Operation != "" && !slices.Contains(ops, m.Operation) && m.Operation != OpUnmatched {
+		names := make([]string, len(ops))
+		for i, op := range ops {
+			names[i] = string(op)
+		}
+		return fmt.Errorf("match.operation: no operation %q%s", m.Operation, suggest(string(m.Operation), names))
+	}
+	var methods []string
+	for _, t := range routeTable {
+		for _, meth := range t.methods {
+			if !slices.Contains(methods, meth) {
+				methods = append(methods, meth)
+			}
+		}
+	}
+	if m.Method != "" && !slices.ContainsFunc(methods, func(s string) bool { return strings.EqualFold(s, m.Method) }) {
+		return fmt.Errorf("match.method: no route serves %q%s", m.Method, suggest(strings.ToUpper(m.Method), methods))
+	}
+	if m.Path != "" {
+		if _, err := path.Match(m.Path, ""); err != nil {
+			return fmt.Errorf("match.path: %q is not a path.Match pattern: %v", m.Path, err)
+		}
+		if p := apiPath(m.Path); p != m.Path {
+			return fmt.Errorf("match.path: patterns leave out the /client/v4 prefix; did you mean %q?", p)
+		}
+		var forms []string
+		matches := false
+		for _, t := range routeTable {
+			forms = append(forms, t.pattern())
+			matches = matches || t.patternCanMatch(m.Path)
+		}
+		if !matches {
+			return fmt.Errorf("match.path: %q can match no route of the fake%s", m.Path, suggest(m.Path, forms))
+		}
+	}
+	if m.Account != "" && !slices.Contains(f.cfg.accounts, m.Account) {
+		return fmt.Errorf("match.account: the fake does not serve account %q%s", m.Account, suggest(m.Account, f.cfg.accounts))
+	}
+	// Together: some route must have the operation, with the method, at a
+	// path the pattern matches.
+	if m.Operation == OpUnmatched || (m.Operation == "" && m.Method == "") {
+		return nil
+	}
+	for _, t := range routeTable {
+		for i, op := range t.ops {
+			if (m.Operation == "" || op == m.Operation) && (m.Method == "" || strings.EqualFold(t.methods[i], m.Method)) &&
+				(m.Path == "" || t.patternCanMatch(m.Path)) {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("match: no request has operation %q, method %q and a path matching %q together", m.Operation, m.Method, m.Path)
+}
+
+// suggest names the candidate nearest to got, as the end of an error
+// message, or says what the candidates are when none is near.
+func suggest(got string, candidates []string) string {
+	best, bestDist := "", -1
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(got), strings.ToLower(c)); bestDist < 0 || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if bestDist >= 0 && bestDist <= max(2, len(got)/3) {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return fmt.Sprintf("; the choices are %s", strings.Join(candidates, ", "))
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Limits on fault actions, so that no rule can wedge or crash the fake: a
+// delay cannot outlast a test run, and no byte count can exhaust memory.
+const (
+	// MaxFaultDuration is the longest delay, dribble or lognormal cap a rule may set.
+	MaxFaultDuration = 10 * time.Minute
+	// MaxFaultBytes is the most bytes GarbageBytes and RawResponse may send.
+	MaxFaultBytes = 1 << 20
+	// MaxDribbleChunks is the most pieces Dribble may cut a response into.
+	MaxDribbleChunks = 1 << 16
+	// maxSigma bounds the spread of a lognormal delay; beyond it every draw
+	// lands on the cap or near zero anyway.
+	maxSigma = 10
+)
+
+// validate checks an action; field is its place in the rule ("action",
+// "action.steps[1]"), so that an error names the field at fault.
+func (a FaultAction) validate(field string, inSequence bool) error {
+	fail := func(name, format string, args ...any) error {
+		return fmt.Errorf("%s.%s: %s", field, name, fmt.Sprintf(format, args...))
+	}
+	duration := func(name string, d Duration) error {
+		switch {
+		case d < 0:
+			return fail(name, "%v is negative", time.Duration(d))
+		case time.Duration(d) > MaxFaultDuration:
+			return fail(name, "%v is longer than the %v a fault may last (MaxFaultDuration)", time.Duration(d), MaxFaultDuration)
+		}
+		return nil
+	}
+	for name, value := range a.Header {
+		if err := checkFaultHeader(name, value); err != nil {
+			return fail("header", "%v", err)
+		}
+	}
 	switch a.Kind {
 	case KindError:
-		if a.Status < 100 || a.Status > 599 {
-			return fmt.Errorf("error status %d is not an HTTP status", a.Status)
+		if a.Status < 400 || a.Status > 599 {
+			return fail("status", "%d is not an error status (400 to 599); RawResponse sends any status", a.Status)
 		}
 		if a.Code <= 0 {
 			// Not >= 1000, as the spec says: the real rate-limit code is 971.
-			return fmt.Errorf("error code %d is not a Cloudflare code", a.Code)
+			return fail("code", "%d is not a Cloudflare code (a positive number)", a.Code)
+		}
+	case KindRaw:
+		if a.Status < 200 || a.Status > 599 {
+			return fail("status", "%d is not a final HTTP status (200 to 599)", a.Status)
+		}
+		if len(a.Body) > MaxFaultBytes {
+			return fail("body", "%d bytes is more than %d (MaxFaultBytes)", len(a.Body), MaxFaultBytes)
+		}
+		if err := checkFaultHeader("Content-Type", a.ContentType); err != nil {
+			return fail("contentType", "%v", err)
 		}
 	case KindDelay:
-		if a.Delay < 0 {
-			return errors.New("delay must not be negative")
-		}
+		return duration("delay", a.Delay)
 	case KindDelayUniform:
-		if a.Min < 0 || a.Max < a.Min {
-			return fmt.Errorf("uniform delay needs 0 <= min <= max, got %v and %v", time.Duration(a.Min), time.Duration(a.Max))
+		if err := duration("min", a.Min); err != nil {
+			return err
+		}
+		if err := duration("max", a.Max); err != nil {
+			return err
+		}
+		if a.Max < a.Min {
+			return fail("max", "%v is less than min %v", time.Duration(a.Max), time.Duration(a.Min))
 		}
 	case KindDelayLogNormal:
-		if a.Median <= 0 || a.Sigma < 0 || a.Max < 0 {
-			return errors.New("lognormal delay needs a positive median, sigma >= 0 and max >= 0")
+		if a.Median <= 0 {
+			return fail("median", "%v is not positive", time.Duration(a.Median))
+		}
+		if err := duration("median", a.Median); err != nil {
+			return err
+		}
+		if err := duration("max", a.Max); err != nil {
+			return err
+		}
+		if !(a.Sigma >= 0 && a.Sigma <= maxSigma) { // also refuses NaN
+			return fail("sigma", "%v is not between 0 and %d", a.Sigma, maxSigma)
 		}
 	case KindGarbage:
-		if a.Bytes < 1 {
-			return errors.New("garbage needs bytes >= 1")
+		if a.Bytes < 1 || a.Bytes > MaxFaultBytes {
+			return fail("bytes", "%d is not between 1 and %d (MaxFaultBytes)", a.Bytes, MaxFaultBytes)
 		}
 	case KindDribble:
-		if a.Chunks < 1 || a.Delay < 0 {
-			return errors.New("dribble needs chunks >= 1 and a duration >= 0")
+		if a.Chunks < 1 || a.Chunks > MaxDribbleChunks {
+			return fail("chunks", "%d is not between 1 and %d (MaxDribbleChunks)", a.Chunks, MaxDribbleChunks)
 		}
+		return duration("delay", a.Delay)
 	case KindReset, KindClose, KindTruncate, KindMalformed, KindHang:
 	case KindSequence:
 		if inSequence {
-			return errors.New("a sequence cannot hold a sequence")
+			return fail("kind", "a sequence cannot hold a sequence")
 		}
 		if len(a.Steps) == 0 {
-			return errors.New("a sequence needs at least one step")
+			return fail("steps", "a sequence needs at least one step")
 		}
 		for i, s := range a.Steps {
-			if err := s.validate(true); err != nil {
-				return fmt.Errorf("step %d: %w", i, err)
+			if err := s.validate(fmt.Sprintf("%s.steps[%d]", field, i), true); err != nil {
+				return err
 			}
 		}
 	default:
-		return fmt.Errorf("unknown fault kind %q", a.Kind)
+		return fail("kind", "unknown fault kind %q; the kinds are %s", a.Kind, strings.Join(faultKindNames(), ", "))
 	}
 	return nil
+}
+
+// checkFaultHeader refuses a header that would break HTTP framing or that
+// net/http could not send as given.
+func checkFaultHeader(name, value string) error {
+	if name == "" || strings.IndexFunc(name, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r) }) >= 0 {
+		return fmt.Errorf("%q is not a header name", name)
+	}
+	if strings.ContainsAny(value, "\r\n\x00") {
+		return fmt.Errorf("the value of %s holds a line break or NUL", name)
+	}
+	switch http.CanonicalHeaderKey(name) {
+	case "Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Upgrade", "Te", "Keep-Alive":
+		return fmt.Errorf("%s frames the response; the fake sets it", http.CanonicalHeaderKey(name))
+	}
+	return nil
+}
+
+// faultKindNames lists the kinds, for error messages.
+func faultKindNames() []string {
+	return []string{string(KindError), string(KindRaw), string(KindDelay), string(KindDelayUniform), string(KindDelayLogNormal),
+		string(KindReset), string(KindClose), string(KindTruncate), string(KindMalformed), string(KindGarbage),
+		string(KindDribble), string(KindHang), string(KindSequence)}
 }
 
 // FaultReport is a rule with how often it matched a request and how often
@@ -346,26 +556,13 @@ type activeRule struct {
 }
 
 // AddFault adds a rule after the existing ones and returns its id. It
-// returns an error, and adds nothing, for an invalid rule.
+// returns an error, and adds nothing, for an invalid rule, and for a rule
+// that could never match: an unknown operation, a method or path no route
+// serves, an account the fake does not serve. The error names the field
+// and suggests the nearest valid value.
 func (f *Fake) AddFault(rule FaultRule) (string, error) {
-	if err := rule.Action.validate(false); err != nil {
-		return "", fmt.Errorf("streamfake: fault action: %w", err)
-	}
-	switch {
-	case rule.Phase != "" && rule.Phase != BeforeHandler && rule.Phase != AfterHandler:
-		return "", fmt.Errorf("streamfake: fault phase %q is neither %q nor %q", rule.Phase, BeforeHandler, AfterHandler)
-	case rule.Skip < 0 || rule.Times < 0:
-		return "", errors.New("streamfake: fault skip and times must not be negative")
-	case rule.Probability < 0 || rule.Probability > 1 || math.IsNaN(rule.Probability):
-		return "", fmt.Errorf("streamfake: fault probability %v is not in [0, 1]", rule.Probability)
-	}
-	if _, err := path.Match(rule.Match.Path, ""); err != nil {
-		return "", fmt.Errorf("streamfake: fault path pattern %q: %w", rule.Match.Path, err)
-	}
-	for _, a := range append([]FaultAction{rule.Action}, rule.Action.Steps...) {
-		if a.needsResponse() && rule.Phase == BeforeHandler {
-			return "", fmt.Errorf("streamfake: a %s fault damages the response, so it runs after the handler, not before", a.Kind)
-		}
+	if err := f.checkRule(rule); err != nil {
+		return "", fmt.Errorf("streamfake: fault rule: %w", err)
 	}
 	fs := &f.faults
 	fs.mu.Lock()
@@ -525,11 +722,16 @@ func (fs *faultSet) drawDelay(a FaultAction) time.Duration {
 	case KindDelayUniform:
 		return time.Duration(a.Min) + time.Duration(fs.rng.Int64N(int64(a.Max-a.Min)+1))
 	case KindDelayLogNormal:
-		d := time.Duration(float64(a.Median) * math.Exp(a.Sigma*fs.rng.NormFloat64()))
-		if a.Max > 0 && d > time.Duration(a.Max) {
-			d = time.Duration(a.Max)
+		limit := MaxFaultDuration
+		if a.Max > 0 {
+			limit = time.Duration(a.Max)
 		}
-		return d
+		// Capped as a float: the draw can be far beyond what a Duration holds.
+		d := float64(a.Median) * math.Exp(a.Sigma*fs.rng.NormFloat64())
+		if !(d < float64(limit)) {
+			return limit
+		}
+		return time.Duration(d)
 	}
 	return time.Duration(a.Delay)
 }
@@ -559,95 +761,82 @@ func (f *Fake) wait(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// cut ends the connection without a response. reset sends a TCP RST instead
-// of a FIN. Without a connection to take over (a ResponseRecorder, HTTP/2)
-// it aborts the handler, which net/http turns into a cut connection.
-func (f *Fake) cut(w http.ResponseWriter, entry *Request, reset bool) {
-	f.log.add(entry)
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			if reset {
-				setLingerZero(conn)
-			}
-			conn.Close()
-			return
-		}
-	}
-	panic(http.ErrAbortHandler)
-}
-
-func setLingerZero(conn net.Conn) {
-	if nc, ok := conn.(interface{ NetConn() net.Conn }); ok { // TLS
-		conn = nc.NetConn()
-	}
-	if tcp, ok := conn.(*net.TCPConn); ok {
-		tcp.SetLinger(0)
-	}
-}
-
 // act performs a plan's final action. resp is the handler's response, or
 // nil before the handler.
-func (f *Fake) act(w http.ResponseWriter, r *http.Request, entry *Request, fire *firing, resp *response) {
+func (x *exchange) act(fire *firing, resp *response) {
 	a := fire.action
 	switch a.Kind {
 	case KindError:
 		fail := failure(a.Status, APIError{Code: a.Code, Message: a.Message})
-		fail.header = http.Header{}
-		for k, v := range a.Header {
-			fail.header.Set(k, v)
+		fail.header = a.httpHeader()
+		x.write(fail)
+	case KindRaw:
+		h := a.httpHeader()
+		if a.ContentType != "" {
+			h.Set("Content-Type", a.ContentType)
 		}
-		f.write(w, entry, fail)
+		x.write(response{status: a.Status, header: h, body: []byte(a.Body)})
 	case KindReset, KindClose:
-		f.cut(w, entry, a.Kind == KindReset)
+		x.cut(a.Kind == KindReset, nil)
 	case KindGarbage:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				f.log.add(entry)
-				conn.Write(f.faults.randomBytes(a.Bytes))
-				conn.Close()
-				return
-			}
+		if conn := x.hijack(); conn != nil {
+			x.complete(nil, nil, "")
+			conn.SetWriteDeadline(time.Now().Add(garbageWriteTimeout))
+			conn.Write(x.f.faults.randomBytes(a.Bytes))
+			conn.Close()
+			return
 		}
-		f.cut(w, entry, false)
+		x.cut(false, nil)
 	case KindHang:
 		select {
-		case <-r.Context().Done():
-		case <-f.done:
-		case <-f.draining:
+		case <-x.r.Context().Done():
+		case <-x.f.done:
+		case <-x.f.draining:
 		}
-		f.cut(w, entry, false)
+		x.cut(false, nil)
 	case KindTruncate:
 		damaged := *resp
 		damaged.body = resp.body[:len(resp.body)/2]
-		f.write(w, entry, damaged)
+		x.write(damaged)
 	case KindMalformed:
 		// A trailing comma: complete-looking, but not JSON.
 		damaged := *resp
 		damaged.body = append(append([]byte{}, resp.body[:len(resp.body)-1]...), ",}"...)
-		f.write(w, entry, damaged)
+		x.write(damaged)
 	case KindDribble:
-		f.dribble(w, r, entry, *resp, a.Chunks, time.Duration(a.Delay))
+		x.dribble(*resp, a.Chunks, time.Duration(a.Delay))
 	}
 }
 
+// garbageWriteTimeout bounds the write of garbage bytes to a client that
+// does not read them.
+const garbageWriteTimeout = 5 * time.Second
+
+// httpHeader returns the action's extra headers as an http.Header.
+func (a FaultAction) httpHeader() http.Header {
+	h := http.Header{}
+	for k, v := range a.Header {
+		h.Set(k, v)
+	}
+	return h
+}
+
 // dribble writes resp in chunks pieces, pausing between them. The log
-// entry records the whole response, logged before its last piece goes out.
-func (f *Fake) dribble(w http.ResponseWriter, r *http.Request, entry *Request, resp response, chunks int, over time.Duration) {
-	f.writeHeader(w, resp)
-	entry.Status, entry.ResponseBody, entry.ErrorCodes = resp.status, resp.body, resp.codes
+// entry records the whole response, completed before its last piece goes out.
+func (x *exchange) dribble(resp response, chunks int, over time.Duration) {
+	x.writeHeader(resp)
 	size := max((len(resp.body)+chunks-1)/chunks, 1)
 	pause := over / time.Duration(max(chunks-1, 1))
 	for i := 0; i < len(resp.body); i += size {
-		if i > 0 && !f.wait(r.Context(), pause) {
-			entry.Status, entry.ResponseBody = 0, resp.body[:i] // what got out before the cut
-			f.cut(w, entry, false)
+		if i > 0 && !x.f.wait(x.r.Context(), pause) {
+			x.cut(false, resp.body[:i]) // what got out before the cut
 			return
 		}
 		if i+size >= len(resp.body) {
-			f.log.add(entry)
+			x.complete(&resp, nil, "")
 		}
-		w.Write(resp.body[i:min(i+size, len(resp.body))])
-		if fl, ok := w.(http.Flusher); ok {
+		x.w.Write(resp.body[i:min(i+size, len(resp.body))])
+		if fl, ok := x.w.(http.Flusher); ok {
 			fl.Flush()
 		}
 	}

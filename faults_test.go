@@ -191,7 +191,7 @@ func TestDelays(t *testing.T) {
 	t.Run("client gives up", func(t *testing.T) {
 		t.Parallel()
 		f := startFake(t)
-		f.MustAddFault(onCreate(Delay(time.Hour)))
+		f.MustAddFault(onCreate(Delay(MaxFaultDuration)))
 		client := f.Client()
 		client.Timeout = 50 * time.Millisecond
 		if _, _, err := send(f, client, `{}`); err == nil {
@@ -528,7 +528,7 @@ func TestAbandonedDelaysLeaveNoGoroutine(t *testing.T) {
 	// Not parallel: it counts the process's goroutines.
 	before, _ := waitForGoroutines(1<<30, 0)
 	f := New()
-	f.MustAddFault(FaultRule{Match: FaultMatch{Operation: OpCreate}, Action: Delay(time.Hour)})
+	f.MustAddFault(FaultRule{Match: FaultMatch{Operation: OpCreate}, Action: Delay(MaxFaultDuration)})
 	f.MustAddFault(FaultRule{Match: FaultMatch{Operation: OpList}, Action: Hang()})
 	client := f.Client()
 	client.Timeout = 30 * time.Millisecond

@@ -27,10 +27,11 @@ func TestLogRecordsEveryField(t *testing.T) {
 	e := log[0]
 	want := Request{
 		Seq: 1, Time: t0.Truncate(time.Microsecond), Method: "POST", Path: inputsPath(accountA), RawQuery: "trace=1",
-		Operation: OpCreate, Account: accountA, Body: []byte(body),
+		Operation: OpCreate, Account: accountA, Body: []byte(body), BodySize: int64(len(body)),
 		DecodedBody:  map[string]any{"meta": map[string]any{"name": "x"}, "recording": map[string]any{"mode": "bad"}},
 		Status:       400,
 		ResponseBody: r.raw,
+		ResponseSize: int64(len(r.raw)),
 		ErrorCodes:   []int{CodeInvalidField},
 	}
 	if diff := cmp.Diff(want, e, cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "Header" }, cmp.Ignore())); diff != "" {

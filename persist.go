@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // State is everything the fake holds, as JSON: for the standalone server's
@@ -33,7 +36,7 @@ type AccountState struct {
 func (f *Fake) State() State {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s := State{IDDraws: f.idSource.draws}
+	s := State{IDDraws: f.ids.draws}
 	for _, id := range f.cfg.accounts {
 		a := f.accounts[id]
 		as := AccountState{ID: id, CustomerCode: a.customerCode, LiveInputs: []LiveInput{}}
@@ -45,24 +48,42 @@ func (f *Fake) State() State {
 	return s
 }
 
+// maxIDDraws bounds State.IDDraws: no fake can draw that many ids, so a
+// larger value is a corrupt or hand-made state.
+const maxIDDraws = 1 << 62
+
 // LoadState replaces the live inputs of the accounts in s with the ones in
 // s, and their customer codes. Every account in s must be one the fake
-// serves (see WithAccount), and every input must be well formed; otherwise
-// nothing changes. Accounts not in s keep what they hold.
+// serves (see WithAccount), and every input must be one the API could have
+// made: its fields pass the same checks as a create body. Otherwise
+// nothing changes, and the error names the offending field. Accounts not
+// in s keep what they hold.
 func (f *Fake) LoadState(s State) error {
+	if s.Accounts == nil {
+		return errors.New("streamfake: state: \"accounts\" is missing; a state lists its accounts, even with no live inputs")
+	}
+	if s.IDDraws > maxIDDraws {
+		return fmt.Errorf("streamfake: state: idDraws %d is more than any fake can have drawn (at most %d)", s.IDDraws, uint64(maxIDDraws))
+	}
 	loaded := map[string]*account{}
 	ids := map[string]bool{}
-	for _, as := range s.Accounts {
-		if !slices.Contains(f.cfg.accounts, as.ID) {
-			return fmt.Errorf("streamfake: the state holds account %q, which the fake does not serve", as.ID)
-		}
-		if as.CustomerCode != "" && !customerCode.MatchString(as.CustomerCode) {
-			return fmt.Errorf("streamfake: account %s: customer code %q is not 16 of [a-z0-9]", as.ID, as.CustomerCode)
+	for i, as := range s.Accounts {
+		at := fmt.Sprintf("accounts[%d]", i)
+		switch {
+		case !slices.Contains(f.cfg.accounts, as.ID):
+			return fmt.Errorf("streamfake: state: %s.id: the state holds account %q, which the fake does not serve", at, as.ID)
+		case loaded[as.ID] != nil:
+			return fmt.Errorf("streamfake: state: %s.id: account %s appears twice", at, as.ID)
+		case as.CustomerCode != "" && !customerCode.MatchString(as.CustomerCode):
+			return fmt.Errorf("streamfake: state: %s.customerCode: %q is not 16 of [a-z0-9]", at, as.CustomerCode)
 		}
 		a := &account{id: as.ID, customerCode: as.CustomerCode, inputs: map[string]*LiveInput{}}
-		for _, in := range as.LiveInputs {
+		for j, in := range as.LiveInputs {
+			if bytes.Equal(bytes.TrimSpace(in.Meta), []byte("null")) {
+				in.Meta = nil // how a dump writes an input with no meta
+			}
 			if err := checkLoaded(in, ids); err != nil {
-				return fmt.Errorf("streamfake: account %s: %w", as.ID, err)
+				return fmt.Errorf("streamfake: state: %s.liveInputs[%d].%w", at, j, err)
 			}
 			in := in.clone()
 			if in.Meta != nil {
@@ -86,37 +107,79 @@ func (f *Fake) LoadState(s State) error {
 			current.customerCode = a.customerCode
 		}
 	}
-	f.idSource.skipTo(s.IDDraws)
+	f.ids.skipTo(s.IDDraws)
 	return nil
 }
 
-// checkLoaded checks an input read from a state, and collects its ids.
+// checkLoaded checks an input read from a state, and collects its ids. Its
+// error starts with the name of the field at fault.
 func checkLoaded(in LiveInput, ids map[string]bool) error {
 	switch {
 	case !isHex32(in.UID):
-		return fmt.Errorf("uid %q is not 32 lowercase hex characters", in.UID)
+		return fmt.Errorf("uid: %q is not 32 lowercase hex characters", in.UID)
 	case ids[in.UID]:
-		return fmt.Errorf("uid %s appears twice", in.UID)
+		return fmt.Errorf("uid: %s appears twice", in.UID)
 	case !in.Status.Valid():
-		return fmt.Errorf("input %s: %q is not a live input status", in.UID, in.Status)
-	case in.Recording.Mode != RecordingOff && in.Recording.Mode != RecordingAutomatic:
-		return fmt.Errorf("input %s: recording mode %q is neither off nor automatic", in.UID, in.Recording.Mode)
+		return fmt.Errorf("status: %q is not a live input status", in.Status)
+	case in.Created.IsZero() || in.Modified.IsZero():
+		return fmt.Errorf("created, modified: an input %s has both", in.UID)
 	case in.Meta != nil && !json.Valid(in.Meta):
-		return fmt.Errorf("input %s: meta is not JSON", in.UID)
+		return fmt.Errorf("meta: not JSON")
+	case in.Meta != nil && !utf8.Valid(in.Meta):
+		return fmt.Errorf("meta: not UTF-8")
 	}
-	for _, s := range []string{in.Secrets.RTMPS, in.Secrets.RTMPSPlayback, in.Secrets.SRT, in.Secrets.SRTPlayback, in.Secrets.WebRTC} {
-		if !isHex32(s) {
-			return fmt.Errorf("input %s: secret %q is not 32 lowercase hex characters", in.UID, s)
+	// The fields a client sets pass the checks of a create body, so a state
+	// cannot hold what the API would refuse.
+	if errs := checkBody(requestSchemas().liveInput, in.requestBody()); errs != nil {
+		e := errs[0]
+		return fmt.Errorf("%s: %s", strings.TrimPrefix(strings.ReplaceAll(e.Source.Pointer, "/", "."), "."), e.Message)
+	}
+	secrets := map[string]string{"rtmps": in.Secrets.RTMPS, "rtmpsPlayback": in.Secrets.RTMPSPlayback, "srt": in.Secrets.SRT, "srtPlayback": in.Secrets.SRTPlayback, "webRTC": in.Secrets.WebRTC}
+	for _, name := range []string{"rtmps", "rtmpsPlayback", "srt", "srtPlayback", "webRTC"} {
+		if !isHex32(secrets[name]) {
+			return fmt.Errorf("secrets.%s: %q is not 32 lowercase hex characters", name, secrets[name])
 		}
 	}
 	ids[in.UID] = true
-	for _, o := range in.Outputs {
+	for k, o := range in.Outputs {
 		if !isHex32(o.UID) || ids[o.UID] {
-			return fmt.Errorf("input %s: output id %q is malformed or used twice", in.UID, o.UID)
+			return fmt.Errorf("outputs[%d].uid: %q is malformed or used twice", k, o.UID)
 		}
 		ids[o.UID] = true
 	}
 	return nil
+}
+
+// requestBody is the create body that would make the input's settings, as
+// decoded JSON (numbers as json.Number), for checkBody.
+func (in LiveInput) requestBody() map[string]any {
+	rec := map[string]any{
+		"hideLiveViewerCount": in.Recording.HideLiveViewerCount,
+		"mode":                in.Recording.Mode,
+		"requireSignedURLs":   in.Recording.RequireSignedURLs,
+		"timeoutSeconds":      json.Number(strconv.FormatInt(in.Recording.TimeoutSeconds, 10)),
+	}
+	if in.Recording.AllowedOrigins != nil {
+		origins := make([]any, len(in.Recording.AllowedOrigins))
+		for i, o := range in.Recording.AllowedOrigins {
+			origins[i] = o
+		}
+		rec["allowedOrigins"] = origins
+	}
+	body := map[string]any{
+		"defaultCreator": in.DefaultCreator, "enabled": in.Enabled, "preferLowLatency": in.PreferLowLatency, "recording": rec,
+	}
+	if in.DeleteRecordingAfterDays != nil {
+		body["deleteRecordingAfterDays"] = json.Number(strconv.FormatFloat(*in.DeleteRecordingAfterDays, 'g', -1, 64))
+	}
+	if in.Meta != nil {
+		meta, err := decodeJSON(in.Meta)
+		if err != nil {
+			meta = string(in.Meta) // refused by the schema as not an object
+		}
+		body["meta"] = meta
+	}
+	return body
 }
 
 // Reset deletes every live input of every account. Ids already issued are
@@ -139,33 +202,56 @@ func WithStateFile(path string) Option {
 	return func(c *config) { c.stateFile = path }
 }
 
-// loadStateFile reads the state file, if there is one.
-func (f *Fake) loadStateFile() error {
-	b, err := os.ReadFile(f.cfg.stateFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
+// parseState decodes a state dump as strictly as the admin API takes one:
+// unknown keys, wrong types and trailing data are errors.
+func parseState(b []byte) (State, error) {
 	var s State
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("state file %s: %w", f.cfg.stateFile, err)
+	if err := strictJSON(b, &s); err != nil {
+		return State{}, fmt.Errorf("streamfake: a state must be JSON as GET %sstate answers it: %v", AdminPrefix, err)
 	}
-	return f.LoadState(s)
+	return s, nil
+}
+
+// loadStateFile reads the state file, if there is one, and makes sure it
+// can be written: a state that is not understood, or a path that cannot
+// be written, stops New, so the file is never overwritten by a fake that
+// could not read it, and never lost at shutdown.
+func (f *Fake) loadStateFile() error {
+	path := f.cfg.stateFile
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	default:
+		s, err := parseState(b)
+		if err == nil {
+			err = f.LoadState(s)
+		}
+		if err != nil {
+			return fmt.Errorf("state file %s: %w", path, err)
+		}
+	}
+	probe, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".probe-*")
+	if err != nil {
+		return fmt.Errorf("state file %s cannot be written: %w", path, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 // SaveState writes the state to the file of WithStateFile; without one it
-// does nothing.
+// does nothing. The file is compact JSON, so its size grows with the state
+// alone, however deeply a meta nests.
 func (f *Fake) SaveState() error {
 	if f.cfg.stateFile == "" {
 		return nil
 	}
-	b, err := json.MarshalIndent(f.State(), "", "  ")
+	b, err := json.Marshal(f.State())
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(f.cfg.stateFile, b)
+	return writeFileAtomic(f.cfg.stateFile, append(b, '\n'))
 }
 
 // writeFileAtomic replaces path with data so that a reader, or a restart

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/streamfake/streamfake/schema"
 	"github.com/xeipuuv/gojsonreference"
@@ -64,13 +67,99 @@ func decodeJSON(body []byte) (any, error) {
 	return doc, nil
 }
 
+// schemaFor returns the body schema of an operation that takes a body.
+func (f *Fake) schemaFor(op Operation) *gojsonschema.Schema {
+	s := requestSchemas()
+	switch op {
+	case OpCreate, OpUpdate:
+		return s.liveInput
+	case OpCreateOutput:
+		return s.outputCreate
+	case OpUpdateOutput:
+		return s.outputUpdate
+	}
+	return nil
+}
+
+// parseBody checks the Content-Type, decodes the body and validates it.
+func parseBody(h http.Header, body []byte, s *gojsonschema.Schema) (map[string]any, *response) {
+	fail := func(status int, errs ...APIError) (map[string]any, *response) {
+		r := failure(status, errs...)
+		return nil, &r
+	}
+	if ct := h.Get("Content-Type"); ct != "" && ct != "application/json" && !isJSONContentType(ct) {
+		return fail(http.StatusBadRequest, APIError{Code: CodeContentTypeNotJSON, Message: msgContentTypeNotJSON})
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return fail(http.StatusBadRequest, APIError{Code: CodeMalformedJSON, Message: msgEmptyBody})
+	}
+	if !utf8.Valid(body) {
+		// encoding/json would replace the bytes with U+FFFD and the fake
+		// would echo what the client never sent.
+		return fail(http.StatusBadRequest, APIError{Code: CodeMalformedJSON, Message: msgNotUTF8})
+	}
+	doc, err := decodeJSON(body)
+	if err != nil {
+		return fail(http.StatusBadRequest, APIError{Code: CodeMalformedJSON, Message: msgMalformedJSON})
+	}
+	if errs := checkBody(s, doc); errs != nil {
+		return fail(http.StatusBadRequest, errs...)
+	}
+	return doc.(map[string]any), nil // the schemas require an object
+}
+
+// checkBody validates a decoded body: first that every number in it fits a
+// 64-bit float, then against the schema.
+func checkBody(s *gojsonschema.Schema, doc any) []APIError {
+	if errs := checkNumbers(doc); errs != nil {
+		// gojsonschema cannot compare such a number (it panics on some), and
+		// no SDK could decode it from a response.
+		return errs
+	}
+	return validate(s, doc)
+}
+
+// checkNumbers reports every number in doc that overflows a 64-bit float
+// (1e400, -1e400), in pointer order. Such a number is valid JSON, but no
+// double holds it, so encoding/json, which the official Go SDK uses, could
+// not decode a response that echoed it. Numbers that merely lose precision
+// (123456789012345678901234567890) or underflow to zero (1e-400) decode,
+// and are echoed as sent.
+func checkNumbers(doc any) []APIError {
+	var errs []APIError
+	var walk func(v any, pointer string)
+	walk = func(v any, pointer string) {
+		switch v := v.(type) {
+		case json.Number:
+			if _, err := strconv.ParseFloat(string(v), 64); err != nil {
+				errs = append(errs, APIError{Code: CodeInvalidField, Message: fmt.Sprintf("%s is %s, a number no 64-bit float can hold", fieldName(pointer), v), Source: &ErrorSource{Pointer: pointer}})
+			}
+		case map[string]any:
+			keys := make([]string, 0, len(v))
+			for k := range v {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				walk(v[k], pointer+"/"+pointerEscaper.Replace(k))
+			}
+		case []any:
+			for i, e := range v {
+				walk(e, pointer+"/"+strconv.Itoa(i))
+			}
+		}
+	}
+	walk(doc, "")
+	return errs
+}
+
 // validate checks doc against s and turns every violation into a Cloudflare
 // error that names the field and points at it.
 func validate(s *gojsonschema.Schema, doc any) []APIError {
 	res, err := s.Validate(decodedLoader{doc})
 	if err != nil {
 		// Only a loader error gets here, and decodedLoader has none.
-		return []APIError{{Code: CodeMalformedJSON, Message: MsgMalformedJSON}}
+		return []APIError{{Code: CodeMalformedJSON, Message: msgMalformedJSON}}
 	}
 	if res.Valid() {
 		return nil
@@ -112,10 +201,7 @@ func jsonPointer(re gojsonschema.ResultError) string {
 // violationMessage says which field broke which rule, in words a person
 // reading a failed test understands without the schema at hand.
 func violationMessage(re gojsonschema.ResultError, pointer string) string {
-	field := strings.ReplaceAll(strings.TrimPrefix(pointer, "/"), "/", ".")
-	if field == "" {
-		field = "request body"
-	}
+	field := fieldName(pointer)
 	d := re.Details()
 	switch re.Type() {
 	case "invalid_type":
@@ -131,6 +217,14 @@ func violationMessage(re gojsonschema.ResultError, pointer string) string {
 	default:
 		return fmt.Sprintf("%s is invalid: %s", field, re.Description())
 	}
+}
+
+// fieldName turns a pointer into the dotted name a message uses.
+func fieldName(pointer string) string {
+	if pointer == "" {
+		return "request body"
+	}
+	return strings.ReplaceAll(strings.TrimPrefix(pointer, "/"), "/", ".")
 }
 
 // article turns gojsonschema's type names ("string", "[number,null]") into

@@ -21,7 +21,8 @@ func TestSchemaRules(t *testing.T) {
 		{"", `{"meta":{}}`, `"text"`, "request body must be an object, not a string"},
 		{"/deleteRecordingAfterDays", `{"deleteRecordingAfterDays":30}`, `{"deleteRecordingAfterDays":29.9}`, "deleteRecordingAfterDays must be at least 30"},
 		{"/deleteRecordingAfterDays", `{"deleteRecordingAfterDays":45.5}`, `{"deleteRecordingAfterDays":"45"}`, "deleteRecordingAfterDays must be a number or null, not a string"},
-		{"/deleteRecordingAfterDays", `{"deleteRecordingAfterDays":null}`, `{"deleteRecordingAfterDays":1e400}`, "deleteRecordingAfterDays must be at most"},
+		{"/deleteRecordingAfterDays", `{"deleteRecordingAfterDays":null}`, `{"deleteRecordingAfterDays":1e400}`, "deleteRecordingAfterDays is 1e400, a number no 64-bit float can hold"},
+		{"/deleteRecordingAfterDays", `{"deleteRecordingAfterDays":1096}`, `{"deleteRecordingAfterDays":1096.5}`, "deleteRecordingAfterDays must be at most 1096"},
 		{"/recording/mode", `{"recording":{"mode":"automatic"}}`, `{"recording":{"mode":"manual"}}`, `recording.mode must be one of "off", "automatic"`},
 		{"/recording/mode", `{"recording":{"mode":"off"}}`, `{"recording":{"mode":null}}`, `recording.mode must be one of`},
 		{"/recording/timeoutSeconds", `{"recording":{"timeoutSeconds":10}}`, `{"recording":{"timeoutSeconds":1.5}}`, "recording.timeoutSeconds must be an integer, not a number"},
@@ -89,11 +90,11 @@ func TestBodyErrors(t *testing.T) {
 	}{
 		{"empty", "", "", 400, CodeMalformedJSON, "Request body is required"},
 		{"whitespace", " \n", "", 400, CodeMalformedJSON, "Request body is required"},
-		{"cut JSON", `{"meta":`, "", 400, CodeMalformedJSON, MsgMalformedJSON},
-		{"not JSON", `meta=1`, "", 400, CodeMalformedJSON, MsgMalformedJSON},
-		{"two values", `{} {}`, "", 400, CodeMalformedJSON, MsgMalformedJSON},
-		{"form content type", `{}`, "application/x-www-form-urlencoded", 400, CodeContentTypeNotJSON, MsgContentTypeNotJSON},
-		{"text content type", `{}`, "text/plain", 400, CodeContentTypeNotJSON, MsgContentTypeNotJSON},
+		{"cut JSON", `{"meta":`, "", 400, CodeMalformedJSON, msgMalformedJSON},
+		{"not JSON", `meta=1`, "", 400, CodeMalformedJSON, msgMalformedJSON},
+		{"two values", `{} {}`, "", 400, CodeMalformedJSON, msgMalformedJSON},
+		{"form content type", `{}`, "application/x-www-form-urlencoded", 400, CodeContentTypeNotJSON, msgContentTypeNotJSON},
+		{"text content type", `{}`, "text/plain", 400, CodeContentTypeNotJSON, msgContentTypeNotJSON},
 		{"json with charset", `{}`, "application/json; charset=utf-8", 200, 0, ""},
 		{"no content type", `{}`, "", 200, 0, ""},
 		{"over the limit", `{"meta":{"name":"` + strings.Repeat("x", 64) + `"}}`, "", 413, CodeBodyTooLarge, "Request body is larger than 64 bytes"},
@@ -113,14 +114,15 @@ func TestBodyErrors(t *testing.T) {
 			}
 		})
 	}
-	// The oversized body is still in the log, whole.
+	// The oversized body is in the log with its declared size; it was
+	// refused without being read.
 	var big []Request
 	for _, r := range f.Requests() {
 		if r.Status == 413 {
 			big = append(big, r)
 		}
 	}
-	if len(big) != 1 || len(big[0].Body) != 64+len(`{"meta":{"name":""}}`) || big[0].BodyTruncated {
-		t.Errorf("413 entries = %v, want one holding the whole body", big)
+	if len(big) != 1 || len(big[0].Body) != 0 || big[0].BodySize != int64(64+len(`{"meta":{"name":""}}`)) {
+		t.Errorf("413 entries = %v, want one with the declared size and no body", big)
 	}
 }

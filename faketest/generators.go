@@ -28,7 +28,7 @@ func ValidBody() *rapid.Generator[map[string]any] {
 		}
 		maybe("defaultCreator", func() any { return unicodeString().Draw(t, "defaultCreator") })
 		maybe("deleteRecordingAfterDays", func() any {
-			return rapid.OneOf(rapid.Just(30.0), rapid.Float64Range(30, 1e9), rapid.Just(45.0)).Draw(t, "days")
+			return rapid.OneOf(rapid.Just(30.0), rapid.Float64Range(30, 1096), rapid.Just(45.0), rapid.Just(1096.0)).Draw(t, "days")
 		})
 		maybe("enabled", func() any { return rapid.Bool().Draw(t, "enabled") })
 		maybe("preferLowLatency", func() any { return rapid.Bool().Draw(t, "preferLowLatency") })

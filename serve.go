@@ -1,0 +1,356 @@
+package streamfake
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// response is what a handler answers, before it is written; fault rules
+// may change or withhold it.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	codes  []int
+}
+
+// envelope is Cloudflare's response body.
+type envelope struct {
+	Success  bool       `json:"success"`
+	Errors   []APIError `json:"errors"`
+	Messages []APIError `json:"messages"`
+	Result   any        `json:"result"`
+}
+
+func marshalEnvelope(env envelope) []byte { return encodeJSON(env) }
+
+// encodeJSON encodes v without HTML escaping, so "<" in meta is echoed as
+// sent rather than as \u003c.
+func encodeJSON(v any) []byte {
+	b := encodeBuffers.Get().(*bytes.Buffer)
+	defer encodeBuffers.Put(b)
+	b.Reset()
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only a value JSON cannot hold gets here; the checks on request
+		// bodies keep them out, and ServeHTTP turns this into a 500.
+		panic("streamfake: encoding a response: " + err.Error())
+	}
+	// The body outlives the buffer: it goes into the request log.
+	return bytes.Clone(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
+
+// encodeBuffers saves growing a buffer for every response. A pool is not
+// state: what it holds is never read back.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func success(result any) response {
+	return response{status: http.StatusOK, body: marshalEnvelope(envelope{
+		Success: true, Errors: []APIError{}, Messages: []APIError{}, Result: result,
+	})}
+}
+
+// failure builds an error response. Every failure has a 4xx or 5xx status,
+// because the official SDKs ignore success:false on a 200.
+func failure(status int, errs ...APIError) response {
+	codes := make([]int, len(errs))
+	for i, e := range errs {
+		codes[i] = e.Code
+	}
+	return response{status: status, codes: codes, body: marshalEnvelope(envelope{
+		Success: false, Errors: errs, Messages: []APIError{},
+	})}
+}
+
+// call is a routed, authenticated request with its body decoded.
+type call struct {
+	route
+	rawQuery string
+	body     map[string]any // the decoded body, for operations that take one
+}
+
+// handle serves one request whose body has arrived: route, size limit,
+// credentials, body, operation.
+func (f *Fake) handle(rt route, r *http.Request, body arrivedBody) response {
+	if refusal := rt.refused(r.URL.Path); refusal != nil {
+		return *refusal
+	}
+	if body.tooLarge {
+		// The edge refuses an oversized body before anything else looks at it.
+		resp := failure(http.StatusRequestEntityTooLarge, APIError{Code: CodeBodyTooLarge, Message: fmt.Sprintf(msgBodyTooLargeFormat, f.cfg.maxBody)})
+		resp.header = http.Header{"Connection": {"close"}} // the rest of the body is never read
+		return resp
+	}
+	if denied := f.authenticate(r.Header, rt.account); denied != nil {
+		return *denied
+	}
+	c := &call{route: rt, rawQuery: r.URL.RawQuery}
+	if s := f.schemaFor(rt.op); s != nil {
+		doc, fail := parseBody(r.Header, body.data, s)
+		if fail != nil {
+			return *fail
+		}
+		c.body = doc
+	}
+	return f.dispatch(c)
+}
+
+// arrivedBody is what arrived of a request body.
+type arrivedBody struct {
+	data []byte
+	size int64
+	// tooLarge: over the limit, so refused; declared too large, it was not read.
+	tooLarge bool
+	// truncated: data holds the first bytes of a larger body.
+	truncated bool
+	// incomplete: the body ended before its declared length, or failed;
+	// timedOut: it did not arrive within the read timeout.
+	incomplete, timedOut bool
+}
+
+// readBody reads the request body, at most the limit and for at most the
+// read timeout. A declared length over the limit is refused without
+// reading a byte, so a client that waits for "100 Continue" gets its 413
+// at once, and a huge upload costs nothing.
+func (f *Fake) readBody(w http.ResponseWriter, r *http.Request) (b arrivedBody) {
+	n := r.ContentLength
+	if n == 0 || r.Body == nil || r.Body == http.NoBody {
+		return b
+	}
+	if n > f.cfg.maxBody {
+		return arrivedBody{size: n, tooLarge: true}
+	}
+	// A deadline for this body alone: the server's own ReadTimeout would
+	// also cut the requests that a fault deliberately holds.
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(f.cfg.readTimeout)) == nil {
+		defer rc.SetReadDeadline(time.Time{})
+	}
+	var err error
+	if n > 0 {
+		// The common case: a declared, small body, read into a buffer of its size.
+		b.data = make([]byte, n)
+		var read int
+		read, err = io.ReadFull(r.Body, b.data)
+		b.data = b.data[:read]
+	} else {
+		b.data, err = io.ReadAll(io.LimitReader(r.Body, f.cfg.maxBody+1))
+		if int64(len(b.data)) > f.cfg.maxBody {
+			b.tooLarge, b.truncated = true, true
+		}
+	}
+	b.size = int64(len(b.data))
+	if b.truncated {
+		b.data = b.data[:f.cfg.maxBody]
+	}
+	if err != nil {
+		var ne net.Error
+		b.incomplete, b.timedOut = true, errors.As(err, &ne) && ne.Timeout()
+	}
+	return b
+}
+
+// incompleteBody answers a request whose body did not fully arrive. Such a
+// request is never acted on: what arrived may be a valid JSON prefix of
+// what the client meant.
+func (f *Fake) incompleteBody(r *http.Request, b arrivedBody) response {
+	var resp response
+	if b.timedOut {
+		resp = failure(http.StatusRequestTimeout, APIError{Code: CodeRequestTimeout, Message: fmt.Sprintf(msgRequestTimeoutFormat, f.cfg.readTimeout)})
+	} else {
+		declared := "an unknown number of"
+		if r.ContentLength > 0 {
+			declared = strconv.FormatInt(r.ContentLength, 10)
+		}
+		resp = failure(http.StatusBadRequest, APIError{Code: CodeMalformedJSON, Message: fmt.Sprintf(msgIncompleteBodyFormat, b.size, declared)})
+	}
+	resp.header = http.Header{"Connection": {"close"}}
+	return resp
+}
+
+// ServeHTTP serves the API and records every request. Fault rules may
+// delay it, fail it, or damage its response, before or after the handler
+// runs. A panic, which would be a bug in the fake, becomes a logged 500.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		f.serveAdmin(w, r)
+		return
+	}
+	rt := parseRoute(r.Method, r.URL.Path)
+	x := &exchange{f: f, w: w, r: r, entry: &Request{
+		Seq: f.log.nextSeq(), Time: f.now(), Method: r.Method,
+		Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header,
+		Operation: rt.op, Account: rt.account, LiveInput: rt.liveInput, Output: rt.output, Video: rt.video,
+	}}
+	defer x.end()
+	body := f.readBody(w, r)
+	x.entry.Body, x.entry.BodySize, x.entry.BodyTruncated, x.entry.BodyIncomplete = body.data, body.size, body.truncated, body.incomplete
+	f.log.arrive(x.entry)
+	if body.incomplete {
+		x.write(f.incompleteBody(r, body))
+		return
+	}
+
+	p := f.faults.decide(x.entry)
+	for _, d := range p.before {
+		x.faults = append(x.faults, d.record)
+		if !f.wait(r.Context(), d.wait) {
+			x.cut(false, nil) // the client gave up, or the fake is closing
+			return
+		}
+	}
+	if p.final != nil && p.final.record.Phase == BeforeHandler {
+		x.faults = append(x.faults, p.final.record)
+		x.act(p.final, nil)
+		return
+	}
+	resp := f.handle(rt, r, body)
+	for _, d := range p.after {
+		x.faults = append(x.faults, d.record)
+		if !f.wait(r.Context(), d.wait) {
+			x.cut(false, nil)
+			return
+		}
+	}
+	if p.final != nil {
+		x.faults = append(x.faults, p.final.record)
+		x.act(p.final, &resp)
+		return
+	}
+	x.write(resp)
+}
+
+// exchange is one request being served: its log entry, published when the
+// request arrived, and what completes it.
+type exchange struct {
+	f      *Fake
+	w      http.ResponseWriter
+	r      *http.Request
+	entry  *Request
+	faults []FaultRecord // what fault rules did, recorded when the entry completes
+	logged bool          // the entry is complete
+	wrote  bool          // some of a response went out
+}
+
+// maxLoggedResponse is how much of a response body the log keeps; the
+// rest is counted in ResponseSize. The fake's responses are derived from
+// its state, so their tails are not evidence worth memory.
+const maxLoggedResponse = 1 << 20
+
+// complete records the outcome in the log, once. resp is what the client
+// got, or nil when the connection ended without a response; sent is the
+// part of the body that went out before a cut.
+func (x *exchange) complete(resp *response, sent []byte, panicMsg string) {
+	if x.logged {
+		return
+	}
+	x.logged = true
+	x.f.log.complete(x.entry, func(e *Request) {
+		e.Faults = x.faults
+		e.Panic = panicMsg
+		body := sent
+		if resp != nil {
+			e.Status, e.ErrorCodes, body = resp.status, resp.codes, resp.body
+		}
+		e.ResponseSize = int64(len(body))
+		if len(body) > maxLoggedResponse {
+			body, e.ResponseTruncated = body[:maxLoggedResponse:maxLoggedResponse], true
+		}
+		e.ResponseBody = body
+	})
+}
+
+// end completes the entry however the request ended. It recovers a panic
+// into an enveloped 500, which faketest reports as a failure: never a
+// dropped connection or a crashed test binary.
+func (x *exchange) end() {
+	p := recover()
+	if p == nil {
+		x.complete(nil, nil, "")
+		return
+	}
+	if p == http.ErrAbortHandler { // deliberate: a connection fault without a connection
+		x.complete(nil, nil, "")
+		panic(p)
+	}
+	msg := fmt.Sprint(p)
+	if x.logged || x.wrote {
+		// Too late to answer; the log keeps what the client got.
+		x.f.log.complete(x.entry, func(e *Request) { e.Panic = msg + "\n" + string(debug.Stack()) })
+		return
+	}
+	resp := failure(http.StatusInternalServerError, APIError{Code: CodeInternalError, Message: msgInternalError + ": streamfake panicked: " + msg})
+	x.complete(&resp, nil, msg+"\n"+string(debug.Stack()))
+	x.send(resp)
+}
+
+// write sends a response. The entry is completed before the body goes out,
+// so a client that has its answer finds its request in the log.
+func (x *exchange) write(resp response) {
+	x.complete(&resp, nil, "")
+	x.send(resp)
+}
+
+func (x *exchange) send(resp response) {
+	x.writeHeader(resp)
+	x.w.Write(resp.body)
+}
+
+func (x *exchange) writeHeader(resp response) {
+	x.wrote = true
+	h := x.w.Header()
+	for k, v := range resp.header {
+		h[k] = v
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	x.w.WriteHeader(resp.status)
+}
+
+// cut ends the connection without a (complete) response: sent is what went
+// out before. reset sends a TCP RST instead of a FIN. Without a connection
+// to take over (a ResponseRecorder, HTTP/2) it aborts the handler, which
+// net/http turns into a cut connection.
+func (x *exchange) cut(reset bool, sent []byte) {
+	x.complete(nil, sent, "")
+	if conn := x.hijack(); conn != nil {
+		if reset {
+			setLingerZero(conn)
+		}
+		conn.Close()
+		return
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// hijack takes the connection over, or returns nil when there is none.
+func (x *exchange) hijack() net.Conn {
+	if hj, ok := x.w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			return conn
+		}
+	}
+	return nil
+}
+
+func setLingerZero(conn net.Conn) {
+	if nc, ok := conn.(interface{ NetConn() net.Conn }); ok { // TLS
+		conn = nc.NetConn()
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		tcp.SetLinger(0)
+	}
+}
