@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // AdminPrefix is the path under which the fake serves its own admin API,
@@ -178,6 +179,13 @@ var adminRoutes = []adminRoute{
 		f.Reset()
 		w.WriteHeader(http.StatusNoContent)
 	}},
+	{"GET", "clock", "the fake's time, and whether it is a manual clock", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
+		_, manual := f.cfg.clock.(*ManualClock)
+		adminJSON(w, http.StatusOK, map[string]any{"now": f.now(), "manual": manual})
+	}},
+	{"POST", "clock", `move a manual clock: {"advance":"90s"} or {"set":"2026-01-02T03:04:05Z"}`, func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
+		f.adminMoveClock(w, body)
+	}},
 	{"PUT", "live_inputs/{uid}/status", `set a live input's status: {"status":"connected"}`, func(f *Fake, w http.ResponseWriter, r *http.Request, uid string, body []byte) {
 		f.adminSetStatus(w, r, uid, body)
 	}},
@@ -328,6 +336,28 @@ func (f *Fake) adminSetStatus(w http.ResponseWriter, r *http.Request, uid string
 	}
 	in, _ := f.LiveInput(account, uid)
 	adminJSON(w, http.StatusOK, map[string]any{"account": account, "uid": uid, "status": in.Status})
+}
+
+func (f *Fake) adminMoveClock(w http.ResponseWriter, body []byte) {
+	mc, ok := f.cfg.clock.(*ManualClock)
+	if !ok {
+		adminError(w, http.StatusConflict, "the fake reads the system clock; start it with -clock manual (WithClock(NewManualClock(t))) to move time")
+		return
+	}
+	var req struct {
+		Advance *Duration  `json:"advance"`
+		Set     *time.Time `json:"set"`
+	}
+	if err := strictJSON(body, &req); err != nil || (req.Advance == nil) == (req.Set == nil) {
+		adminError(w, http.StatusBadRequest, "the body must be {\"advance\":\"90s\"} or {\"set\":\"2026-01-02T03:04:05Z\"}, one of them: %v", err)
+		return
+	}
+	if req.Advance != nil {
+		mc.Advance(time.Duration(*req.Advance))
+	} else {
+		mc.Set(*req.Set)
+	}
+	adminJSON(w, http.StatusOK, map[string]any{"now": f.now(), "manual": true})
 }
 
 // accountOf finds the account holding a live input: the one given, or

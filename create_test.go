@@ -17,7 +17,7 @@ var t0 = time.Date(2026, 11, 24, 9, 30, 0, 123456789, time.UTC)
 // TestCreateDefaults: a body that sets nothing gets Cloudflare's defaults.
 func TestCreateDefaults(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, WithClock(func() time.Time { return t0 }))
+	f := startFake(t, WithClock(ClockFunc(func() time.Time { return t0 })))
 	got := create(t, f, `{}`)
 	want := map[string]any{
 		"created":          "2026-11-24T09:30:00.123456Z",
@@ -153,7 +153,7 @@ func TestCredentialFormats(t *testing.T) {
 func TestDeterminism(t *testing.T) {
 	t.Parallel()
 	run := func(seed int64) [][]byte {
-		f := startFake(t, WithSeed(seed), WithClock(fixedClock(t0, time.Second)))
+		f := startFake(t, WithSeed(seed), WithClock(ClockFunc(fixedClock(t0, time.Second))))
 		var out [][]byte
 		for _, body := range []string{`{}`, `{"meta":{"name":"a"}}`, `{"recording":{"mode":"bad"}}`, `{"enabled":false}`} {
 			out = append(out, do(t, f, "POST", inputsPath(accountA), body, bearer).raw)

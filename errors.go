@@ -87,10 +87,10 @@ const (
 
 // APIError is one entry of a Cloudflare envelope's "errors" array.
 type APIError struct {
-	Code       int          `json:"code"`
-	Message    string       `json:"message"`
-	ErrorChain []APIError   `json:"error_chain,omitempty"`
-	Source     *ErrorSource `json:"source,omitempty"`
+	Code       int          `json:"code"`                  // Code… constants
+	Message    string       `json:"message"`               // for people, not for matching
+	ErrorChain []APIError   `json:"error_chain,omitempty"` // the causes of a 6003, as Cloudflare nests them
+	Source     *ErrorSource `json:"source,omitempty"`      // the body field at fault, for validation errors
 }
 
 // ErrorSource points at the part of the request an error is about.

@@ -28,7 +28,7 @@ func createInput(client *http.Client, baseURL, body string) (int, string) {
 func ExampleNew() {
 	f := streamfake.New(
 		streamfake.WithSeed(1),
-		streamfake.WithClock(func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }),
+		streamfake.WithClock(streamfake.NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))),
 	)
 	defer f.Close()
 

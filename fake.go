@@ -61,7 +61,7 @@ type Fake struct {
 type config struct {
 	accounts    []string
 	creds       []credential
-	clock       func() time.Time
+	clock       Clock
 	seed        *int64
 	tls         bool
 	addr        string
@@ -120,11 +120,13 @@ func WithAPIKey(email, key string, accounts ...string) Option {
 	}
 }
 
-// WithClock sets the fake's clock, used for created, modified and
-// keysRotatedAt and for the request log. The default is time.Now. Times are
-// kept to the microsecond, as Cloudflare reports them.
-func WithClock(now func() time.Time) Option {
-	return func(c *config) { c.clock = now }
+// WithClock sets the fake's clock, used for created, modified,
+// keysRotatedAt, statuses and the request log, and for every timed
+// transition. The default is the system clock (ClockFunc(time.Now)); a
+// ManualClock lets a test move time itself. Times are kept to the
+// microsecond, as Cloudflare reports them.
+func WithClock(c Clock) Option {
+	return func(cfg *config) { cfg.clock = c }
 }
 
 // WithSeed seeds the source of uids, secrets and fault decisions: the same
@@ -206,11 +208,14 @@ func Start(opts ...Option) (*Fake, error) {
 	} else {
 		f.srv.Start()
 	}
+	if mc, ok := f.cfg.clock.(*ManualClock); ok {
+		mc.watch(f)
+	}
 	return f, nil
 }
 
 func newFake(opts []Option) (*Fake, error) {
-	cfg := config{clock: time.Now, maxBody: DefaultMaxBodyBytes, readTimeout: DefaultReadTimeout}
+	cfg := config{clock: ClockFunc(time.Now), maxBody: DefaultMaxBodyBytes, readTimeout: DefaultReadTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -334,6 +339,9 @@ const closeGrace = 250 * time.Millisecond
 // call SaveState after Close to keep the final state.
 func (f *Fake) Close() {
 	f.closed.Do(func() {
+		if mc, ok := f.cfg.clock.(*ManualClock); ok {
+			mc.unwatch(f)
+		}
 		close(f.done)
 		cut := time.AfterFunc(closeGrace, f.srv.CloseClientConnections)
 		f.srv.Close()
@@ -354,7 +362,7 @@ func (f *Fake) Shutdown(ctx context.Context) error {
 
 // now reads the clock, kept to Cloudflare's precision.
 func (f *Fake) now() time.Time {
-	return f.cfg.clock().UTC().Truncate(time.Microsecond)
+	return f.cfg.clock.Now().UTC().Truncate(time.Microsecond)
 }
 
 const lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"

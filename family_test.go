@@ -90,7 +90,7 @@ func TestGetReturnsWhatCreateReturned(t *testing.T) {
 // modified advances while created stays.
 func TestUpdate(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, WithClock(fixedClock(t0, time.Minute)))
+	f := startFake(t, WithClock(ClockFunc(fixedClock(t0, time.Minute))))
 	before := create(t, f, `{"defaultCreator":"c","deleteRecordingAfterDays":45,"meta":{"name":"a"},"recording":{"mode":"automatic","timeoutSeconds":10,"allowedOrigins":["a.com"]}}`)
 	uid := before["uid"].(string)
 	r := do(t, f, "PUT", inputPath(accountA, uid), `{"recording":{"timeoutSeconds":20},"preferLowLatency":true}`, bearer)
@@ -204,7 +204,7 @@ func TestList(t *testing.T) {
 
 func TestEnableDisable(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, WithClock(fixedClock(t0, time.Second)))
+	f := startFake(t, WithClock(ClockFunc(fixedClock(t0, time.Second))))
 	in := create(t, f, `{}`)
 	uid := in["uid"].(string)
 	off := do(t, f, "POST", inputPath(accountA, uid)+"/disable", "", bearer).result(t)
@@ -222,7 +222,7 @@ func TestEnableDisable(t *testing.T) {
 
 func TestRotateKeys(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, WithClock(fixedClock(t0, time.Second)))
+	f := startFake(t, WithClock(ClockFunc(fixedClock(t0, time.Second))))
 	r0 := do(t, f, "POST", inputsPath(accountA), `{}`, bearer)
 	before := r0.result(t)
 	uid := before["uid"].(string)
@@ -319,7 +319,7 @@ func TestOutputs(t *testing.T) {
 // TestDirectState: copies, defaults, errors.
 func TestDirectState(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, WithClock(func() time.Time { return t0 }))
+	f := startFake(t, WithClock(ClockFunc(func() time.Time { return t0 })))
 	in, err := f.AddLiveInput(accountA, LiveInput{Meta: []byte(`{"a":1}`), Recording: Recording{AllowedOrigins: []string{"x"}}})
 	if err != nil || !hex32Format.MatchString(in.UID) || in.Recording.Mode != RecordingOff || in.Secrets.RTMPS == "" || !in.Created.Equal(t0.Truncate(time.Microsecond)) {
 		t.Fatalf("AddLiveInput = %+v, %v", in, err)
@@ -375,7 +375,7 @@ func TestDirectState(t *testing.T) {
 func TestFamilyDeterminism(t *testing.T) {
 	t.Parallel()
 	run := func() []string {
-		f := startFake(t, WithSeed(7), WithClock(fixedClock(t0, time.Second)))
+		f := startFake(t, WithSeed(7), WithClock(ClockFunc(fixedClock(t0, time.Second))))
 		uid := create(t, f, `{"meta":{"name":"a"}}`)["uid"].(string)
 		var out []string
 		for _, c := range []struct{ method, path, body string }{

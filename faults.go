@@ -18,8 +18,8 @@ import (
 // FaultRule makes the fake fail some requests on purpose. The zero values
 // of its counters mean "every matching request, until removed".
 type FaultRule struct {
-	Match  FaultMatch  `json:"match"`
-	Action FaultAction `json:"action"`
+	Match  FaultMatch  `json:"match"`  // which requests
+	Action FaultAction `json:"action"` // what happens to them
 	// Phase says whether the action replaces the handler (BeforeHandler:
 	// nothing happened) or follows it (AfterHandler: the live input was
 	// created, changed or deleted, and the client never learns it). Empty
@@ -41,12 +41,12 @@ type FaultRule struct {
 // FaultMatch selects requests. Empty fields match everything; all set
 // fields must match.
 type FaultMatch struct {
-	Operation Operation `json:"operation,omitempty"`
-	Method    string    `json:"method,omitempty"`
+	Operation Operation `json:"operation,omitempty"` // OpCreate …; OpUnmatched for requests no route serves
+	Method    string    `json:"method,omitempty"`    // "POST" …, in any letter case
 	// Path is a path.Match pattern for the path without its /client/v4
 	// prefix, e.g. "/accounts/*/stream/live_inputs/*".
 	Path    string `json:"path,omitempty"`
-	Account string `json:"account,omitempty"`
+	Account string `json:"account,omitempty"` // an account id the fake serves
 	// Predicate, if set, must also return true. It sees a copy of the log
 	// entry as it stands before the handler runs. It is not part of the
 	// JSON form.
@@ -86,22 +86,21 @@ const (
 // (RateLimited, Delay, ResetConnection, Sequence …); its fields are its
 // JSON form, the one the standalone server's admin API takes.
 type FaultAction struct {
-	Kind    FaultKind `json:"kind"`
-	Status  int       `json:"status,omitempty"`
-	Code    int       `json:"code,omitempty"`
-	Message string    `json:"message,omitempty"`
-	// ContentType and Body are a raw response's (KindRaw).
-	ContentType string            `json:"contentType,omitempty"`
-	Body        string            `json:"body,omitempty"`
-	Header      map[string]string `json:"header,omitempty"`
-	Delay       Duration          `json:"delay,omitempty"`
-	Min         Duration          `json:"min,omitempty"`
-	Max         Duration          `json:"max,omitempty"`
-	Median      Duration          `json:"median,omitempty"`
-	Sigma       float64           `json:"sigma,omitempty"`
-	Chunks      int               `json:"chunks,omitempty"`
-	Bytes       int               `json:"bytes,omitempty"`
-	Steps       []FaultAction     `json:"steps,omitempty"`
+	Kind        FaultKind         `json:"kind"`                  // what it does
+	Status      int               `json:"status,omitempty"`      // the HTTP status of an error or raw response
+	Code        int               `json:"code,omitempty"`        // the Cloudflare code of an error
+	Message     string            `json:"message,omitempty"`     // the message of an error
+	ContentType string            `json:"contentType,omitempty"` // the Content-Type of a raw response
+	Body        string            `json:"body,omitempty"`        // the body of a raw response
+	Header      map[string]string `json:"header,omitempty"`      // extra headers of an error or raw response
+	Delay       Duration          `json:"delay,omitempty"`       // a delay's length, or the time a dribble spreads over
+	Min         Duration          `json:"min,omitempty"`         // the shortest uniform delay
+	Max         Duration          `json:"max,omitempty"`         // the longest uniform delay, or a lognormal delay's cap
+	Median      Duration          `json:"median,omitempty"`      // a lognormal delay's median
+	Sigma       float64           `json:"sigma,omitempty"`       // the spread of a lognormal delay's underlying normal
+	Chunks      int               `json:"chunks,omitempty"`      // how many pieces a dribble sends
+	Bytes       int               `json:"bytes,omitempty"`       // how many garbage bytes
+	Steps       []FaultAction     `json:"steps,omitempty"`       // a sequence's actions, one per firing
 }
 
 // Duration is a time.Duration whose JSON form is a string such as "250ms";
@@ -518,20 +517,21 @@ func faultKindNames() []string {
 // FaultReport is a rule with how often it matched a request and how often
 // it fired.
 type FaultReport struct {
-	ID      string    `json:"id"`
-	Rule    FaultRule `json:"rule"`
-	Matched int       `json:"matched"`
-	Fired   int       `json:"fired"`
+	ID      string    `json:"id"`      // "fault-1" …, as AddFault returned it
+	Rule    FaultRule `json:"rule"`    // a copy of the rule
+	Matched int       `json:"matched"` // requests that matched, skipped ones included
+	Fired   int       `json:"fired"`   // requests it acted on
 }
 
 // FaultRecord, in a log entry, says what a fault rule did to the request.
 type FaultRecord struct {
-	RuleID string     `json:"rule"`
-	Kind   FaultKind  `json:"kind"`
-	Phase  FaultPhase `json:"phase"`
-	Status int        `json:"status,omitempty"` // for errors
+	RuleID string     `json:"rule"`             // the rule's id
+	Kind   FaultKind  `json:"kind"`             // what it did
+	Phase  FaultPhase `json:"phase"`            // before or after the handler
+	Status int        `json:"status,omitempty"` // the status it sent, for errors and raw responses
 }
 
+// String is "fault-1 error before 429".
 func (r FaultRecord) String() string {
 	s := fmt.Sprintf("%s %s %s", r.RuleID, r.Kind, r.Phase)
 	if r.Status != 0 {
@@ -619,6 +619,19 @@ func (f *Fake) Faults() []FaultReport {
 		rule := r.rule
 		rule.Action = rule.Action.clone()
 		out[i] = FaultReport{ID: r.id, Rule: rule, Matched: r.matched, Fired: r.fired}
+	}
+	return out
+}
+
+// UnfiredFaults reports the rules that have not fired yet, in order: a
+// rule that never fires by the end of a test is usually a typo in its
+// match, or a test that no longer tests what it says.
+func (f *Fake) UnfiredFaults() []FaultReport {
+	var out []FaultReport
+	for _, r := range f.Faults() {
+		if r.Fired == 0 {
+			out = append(out, r)
+		}
 	}
 	return out
 }

@@ -569,3 +569,121 @@ func waitForMatches(t *testing.T, f *Fake, i, n int) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestRulesThatCannotMatchAreRefused: a typo in a match is an error that
+// names the field and suggests the fix, in Go and over the admin API;
+// before, such a rule was added and never fired.
+func TestRulesThatCannotMatchAreRefused(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	for _, tc := range []struct {
+		match FaultMatch
+		says  string
+	}{
+		{FaultMatch{Operation: "crate"}, `match.operation: no operation "crate"; did you mean "create"?`},
+		{FaultMatch{Method: "PATCH"}, `match.method: no route serves "PATCH"`},
+		{FaultMatch{Method: "GTE"}, `did you mean "GET"?`},
+		{FaultMatch{Path: "/client/v4/accounts/*/stream/live_inputs"}, `match.path: patterns leave out the /client/v4 prefix; did you mean "/accounts/*/stream/live_inputs"?`},
+		{FaultMatch{Path: "/accounts/*/stream/live_input"}, `match.path: "/accounts/*/stream/live_input" can match no route of the fake; did you mean "/accounts/*/stream/live_inputs"?`},
+		{FaultMatch{Path: "/accounts/xyz/stream/live_inputs"}, "can match no route"}, // an account is hex
+		{FaultMatch{Path: "/accounts/*/stream/live_inputs/*/*/*/*"}, "can match no route"},
+		{FaultMatch{Path: "accounts/*/stream/live_inputs"}, "can match no route"},
+		{FaultMatch{Path: "/accounts/[/stream"}, "is not a path.Match pattern"},
+		{FaultMatch{Account: accountB}, `match.account: the fake does not serve account "` + accountB + `"`},
+		{FaultMatch{Operation: OpCreate, Method: "GET"}, `match: no request has operation "create", method "GET"`},
+		{FaultMatch{Operation: OpGet, Path: "/accounts/*/stream/live_inputs"}, `match: no request has operation "get"`},
+	} {
+		_, err := f.AddFault(FaultRule{Match: tc.match, Action: ServerError()})
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%+v: %v; want it to say %s", tc.match, err, tc.says)
+		}
+		rule, _ := json.Marshal(FaultRule{Match: tc.match, Action: ServerError()})
+		if status, body := admin(t, f, "POST", "faults", string(rule)); status != 400 || !strings.Contains(body, "match") {
+			t.Errorf("admin %s: %d %s", rule, status, body)
+		}
+	}
+	// Patterns that can match are accepted, whatever their wildcards.
+	for _, p := range []string{
+		"/accounts/*/stream/live_inputs", "/accounts/" + accountA + "/stream/live_inputs/*", "/accounts/0*/stream/live_inputs/*/outputs/*",
+		"/accounts/*/stream/live_inputs/?*/[de]*able", "/accounts/*/*/*", "/accounts/[0-9a-f]*/stream/live_inputs/abc",
+	} {
+		if _, err := f.AddFault(FaultRule{Match: FaultMatch{Path: p}, Action: ServerError(), Times: 1}); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if len(f.Faults()) != 6 {
+		t.Errorf("%d rules added", len(f.Faults()))
+	}
+}
+
+// TestUnfiredFaults lists the rules that never fired, for tests outside faketest.
+func TestUnfiredFaults(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	fired := f.MustAddFault(FaultRule{Match: FaultMatch{Operation: OpList}, Action: ServerError(), Times: 1})
+	unfired := f.MustAddFault(FaultRule{Match: FaultMatch{Operation: OpDelete}, Action: ServerError()})
+	do(t, f, "GET", inputsPath(accountA), "", bearer)
+	got := f.UnfiredFaults()
+	if len(got) != 1 || got[0].ID != unfired || got[0].ID == fired {
+		t.Errorf("UnfiredFaults() = %+v, want only %s", got, unfired)
+	}
+}
+
+// TestRawResponse: what Cloudflare's edge sends in front of the API, exactly.
+func TestRawResponse(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	page := "<html><body>521: Web server is down</body></html>"
+	f.MustAddFault(FaultRule{Action: Sequence(RawResponse(521, "text/html; charset=UTF-8", page), RawResponse(204, "", ""))})
+	resp, body, err := send(f, f.Client(), `{}`)
+	if err != nil || resp.StatusCode != 521 || resp.Header.Get("Content-Type") != "text/html; charset=UTF-8" || string(body) != page {
+		t.Errorf("first: %v %v %q", resp, err, body)
+	}
+	resp, body, err = send(f, f.Client(), `{}`)
+	if err != nil || resp.StatusCode != 204 || len(body) != 0 {
+		t.Errorf("second: %v %v %q", resp, err, body)
+	}
+	log := f.Requests()
+	if log[0].Status != 521 || string(log[0].ResponseBody) != page || log[0].Faults[0].Kind != KindRaw {
+		t.Errorf("log: %v", log[0])
+	}
+	if n := len(f.LiveInputs(accountA)); n != 0 {
+		t.Errorf("a raw response before the handler created %d inputs", n)
+	}
+}
+
+// TestRequestsInFlightAreVisible: a request held by a hang or a delay is
+// in the log from its arrival, and WaitForRequests sees it; before, a test
+// waiting for it waited forever.
+func TestRequestsInFlightAreVisible(t *testing.T) {
+	t.Parallel()
+	for name, action := range map[string]FaultAction{"hang": Hang(), "delay": Delay(MaxFaultDuration)} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := startFake(t)
+			f.MustAddFault(onCreate(action))
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				req, _ := http.NewRequestWithContext(ctx, "POST", f.srv.URL+inputsPath(accountA), strings.NewReader(`{"meta":{"name":"held"}}`))
+				req.Header.Set("Authorization", "Bearer "+DefaultToken)
+				if resp, err := f.Client().Do(req); err == nil {
+					resp.Body.Close()
+				}
+			}()
+			wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer wcancel()
+			got, err := f.WaitForRequests(wctx, 1, func(r Request) bool { return r.Operation == OpCreate })
+			if err != nil {
+				t.Fatalf("the held request never showed: %v", err)
+			}
+			if !got[0].InFlight || got[0].Status != 0 || string(got[0].Body) != `{"meta":{"name":"held"}}` || !strings.Contains(got[0].String(), "in flight") {
+				t.Errorf("in flight: %v", got[0])
+			}
+			cancel() // the client gives up; the entry completes
+			got, err = f.WaitForRequests(wctx, 1, func(r Request) bool { return !r.InFlight })
+			if err != nil || len(f.Requests()) != 1 || len(got[0].Faults) != 1 {
+				t.Errorf("after the client gave up: %v %v", got, err)
+			}
+		})
+	}
+}

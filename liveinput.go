@@ -53,9 +53,9 @@ const MaxOutputs = 50
 // is the one of State dumps and state files (with the secrets), not
 // Cloudflare's response.
 type LiveInput struct {
-	UID      string    `json:"uid"`
-	Created  time.Time `json:"created"`
-	Modified time.Time `json:"modified"`
+	UID      string    `json:"uid"`      // 32 lowercase hex characters
+	Created  time.Time `json:"created"`  // by the fake's clock
+	Modified time.Time `json:"modified"` // by the fake's clock, at the last change through the API
 	// KeysRotatedAt is zero until the keys are rotated; until then the
 	// field is left out of responses, as Cloudflare documents.
 	KeysRotatedAt time.Time `json:"keysRotatedAt"`
@@ -64,15 +64,15 @@ type LiveInput struct {
 	// DefaultCreator is stored but not returned: Cloudflare's response
 	// schema has no such field.
 	DefaultCreator   string `json:"defaultCreator"`
-	Enabled          bool   `json:"enabled"`
-	PreferLowLatency bool   `json:"preferLowLatency"`
+	Enabled          bool   `json:"enabled"`          // whether it accepts broadcasts
+	PreferLowLatency bool   `json:"preferLowLatency"` // LL-HLS delivery
 	// Meta is a JSON object, kept as the client sent it (compacted).
 	// Nil means {}.
 	Meta      json.RawMessage `json:"meta"`
-	Recording Recording       `json:"recording"`
-	Status    Status          `json:"status"`
-	Secrets   Secrets         `json:"secrets"`
-	Outputs   []Output        `json:"outputs"`
+	Recording Recording       `json:"recording"` // what is recorded, and how recordings are shown
+	Status    Status          `json:"status"`    // the connection status; StatusNone until a broadcaster connects
+	Secrets   Secrets         `json:"secrets"`   // behind the stream keys, passphrases and WebRTC URL
+	Outputs   []Output        `json:"outputs"`   // simulcast targets, in creation order
 }
 
 // Recording holds a live input's recording settings.
@@ -80,29 +80,31 @@ type Recording struct {
 	// AllowedOrigins is nil until the client sets it, and is then
 	// reported as null, as Cloudflare does; an empty slice is reported as [].
 	AllowedOrigins      []string `json:"allowedOrigins"`
-	HideLiveViewerCount bool     `json:"hideLiveViewerCount"`
-	Mode                string   `json:"mode"` // RecordingOff (the default) or RecordingAutomatic
-	RequireSignedURLs   bool     `json:"requireSignedURLs"`
-	TimeoutSeconds      int64    `json:"timeoutSeconds"`
+	HideLiveViewerCount bool     `json:"hideLiveViewerCount"` // hide the viewer count from players
+	Mode                string   `json:"mode"`                // RecordingOff (the default) or RecordingAutomatic
+	RequireSignedURLs   bool     `json:"requireSignedURLs"`   // recordings play only with signed URLs
+	// TimeoutSeconds is how long a recording waits for the broadcaster to
+	// come back after a disconnect; 0 means the platform's default.
+	TimeoutSeconds int64 `json:"timeoutSeconds"`
 }
 
 // Secrets are the 32-hex-character secrets behind a live input's
 // credentials. Each credential is the secret, "k", then the uid, the format
 // of real Cloudflare keys. Rotating keys replaces all of them.
 type Secrets struct {
-	RTMPS         string `json:"rtmps"`
-	RTMPSPlayback string `json:"rtmpsPlayback"`
-	SRT           string `json:"srt"`
-	SRTPlayback   string `json:"srtPlayback"`
-	WebRTC        string `json:"webRTC"`
+	RTMPS         string `json:"rtmps"`         // of rtmps.streamKey
+	RTMPSPlayback string `json:"rtmpsPlayback"` // of rtmpsPlayback.streamKey
+	SRT           string `json:"srt"`           // of srt.passphrase
+	SRTPlayback   string `json:"srtPlayback"`   // of srtPlayback.passphrase
+	WebRTC        string `json:"webRTC"`        // in webRTC.url
 }
 
 // Output is a simulcast target of a live input.
 type Output struct {
-	UID       string `json:"uid"`
-	URL       string `json:"url"`
-	StreamKey string `json:"streamKey"`
-	Enabled   bool   `json:"enabled"`
+	UID       string `json:"uid"`       // 32 lowercase hex characters
+	URL       string `json:"url"`       // where to send the stream, e.g. rtmp://a.rtmp.youtube.com/live2
+	StreamKey string `json:"streamKey"` // the target's stream key
+	Enabled   bool   `json:"enabled"`   // whether the stream is sent there
 }
 
 // clone returns a deep copy, so callers can never reach the fake's state.

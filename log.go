@@ -24,17 +24,17 @@ import (
 // in any letter case. Header itself holds them as sent, so assertions can
 // check them.
 type Request struct {
-	Seq       int64     // 1 for the first request the fake received, and so on
-	Time      time.Time // when it arrived, by the fake's clock
-	Method    string
-	Path      string // as sent, with or without the /client/v4 prefix
-	RawQuery  string
-	Operation Operation // OpUnmatched when no route matched
-	Account   string    // the account id in the path, if any
-	LiveInput string    // the live input uid in the path, if any
-	Output    string    // the output id in the path, if any
-	Video     string    // the video uid in the path, if any
-	Header    http.Header
+	Seq       int64       // 1 for the first request the fake received, and so on
+	Time      time.Time   // when it arrived, by the fake's clock
+	Method    string      // "GET" …
+	Path      string      // as sent, with or without the /client/v4 prefix
+	RawQuery  string      // the query, without "?"
+	Operation Operation   // OpUnmatched when no route matched
+	Account   string      // the account id in the path, if any
+	LiveInput string      // the live input uid in the path, if any
+	Output    string      // the output id in the path, if any
+	Video     string      // the video uid in the path, if any
+	Header    http.Header // as sent, credentials included
 	// Body is what arrived of the request body: all of it, or, when
 	// BodyTruncated is set, its first bytes (as many as the body limit,
 	// WithMaxBodyBytes).
@@ -43,7 +43,7 @@ type Request struct {
 	// refused unread because its Content-Length was over the limit, the
 	// length it declared.
 	BodySize      int64
-	BodyTruncated bool
+	BodyTruncated bool // Body holds only the first bytes
 	// BodyIncomplete is set when the body ended before its declared length,
 	// failed to arrive, or did not arrive in time (WithReadTimeout). Such a
 	// request is never acted on.
@@ -59,10 +59,10 @@ type Request struct {
 	InFlight bool
 	Status   int // 0 when a fault ended the connection without a response
 	// ResponseBody is the body the fake answered, or its first bytes when
-	// ResponseTruncated is set; ResponseSize is its whole length.
+	// ResponseTruncated is set.
 	ResponseBody      []byte
-	ResponseSize      int64
-	ResponseTruncated bool
+	ResponseSize      int64 // the whole response body's length
+	ResponseTruncated bool  // ResponseBody holds only the first MiB
 	ErrorCodes        []int // the codes of the envelope's errors, in order
 	// Faults lists what fault rules did to this request, in order: delays,
 	// then at most one action that ended it.

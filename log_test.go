@@ -15,7 +15,7 @@ import (
 // TestLogRecordsEveryField of a request and its response.
 func TestLogRecordsEveryField(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, WithClock(func() time.Time { return t0 }))
+	f := startFake(t, WithClock(ClockFunc(func() time.Time { return t0 })))
 	body := `{"meta":{"name":"x"},"recording":{"mode":"bad"}}`
 	r := do(t, f, "POST", inputsPath(accountA)+"?trace=1", body, map[string]string{
 		"Authorization": "Bearer " + DefaultToken, "Content-Type": "application/json", "X-Stainless-Retry-Count": "0",

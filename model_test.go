@@ -17,7 +17,7 @@ import (
 func TestModel(t *testing.T) {
 	t.Parallel()
 	rapid.Check(t, func(rt *rapid.T) {
-		f := New(WithClock(fixedClock(t0, time.Second)))
+		f := New(WithClock(ClockFunc(fixedClock(t0, time.Second))))
 		defer f.Close()
 		m := &familyModel{f: f, inputs: map[string]*modelInput{}, issued: map[string]bool{}}
 		rt.Repeat(rapid.StateMachineActions(m))

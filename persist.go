@@ -17,7 +17,7 @@ import (
 // State is everything the fake holds, as JSON: for the standalone server's
 // state file and admin API, and for tests that snapshot and restore.
 type State struct {
-	Accounts []AccountState `json:"accounts"`
+	Accounts []AccountState `json:"accounts"` // in the order the fake serves them
 	// IDDraws is how far the fake's id source had gone. A fake that loads
 	// the state, with the same seed, continues from there, so it never
 	// issues an id it issued before, deleted or not.
@@ -26,10 +26,10 @@ type State struct {
 
 // AccountState is one account's part of a State.
 type AccountState struct {
-	ID string `json:"id"`
+	ID string `json:"id"` // the account id
 	// CustomerCode is the account's customer-<code> WebRTC host label.
 	CustomerCode string      `json:"customerCode"`
-	LiveInputs   []LiveInput `json:"liveInputs"`
+	LiveInputs   []LiveInput `json:"liveInputs"` // in creation order
 }
 
 // State returns a copy of everything the fake holds.

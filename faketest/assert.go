@@ -24,9 +24,8 @@ type BodyOption func(*bodyConfig)
 
 type bodyConfig struct{ exact, anyOrder bool }
 
-// Exact also reports fields of the expected bodies that the code under test
-// did not send. Without it, a field the request lacks is not a difference,
-// so a want built from a struct with zero fields compares well.
+// Exact also fails on fields the code under test sent that the expected
+// bodies do not name, at any depth: the bodies must be equal.
 func Exact() BodyOption { return func(c *bodyConfig) { c.exact = true } }
 
 // AnyOrder matches each expected body with any request, not the one in the
@@ -34,9 +33,12 @@ func Exact() BodyOption { return func(c *bodyConfig) { c.exact = true } }
 func AnyOrder() BodyOption { return func(c *bodyConfig) { c.anyOrder = true } }
 
 // AssertBodies fails the test unless the requests of op carried the want
-// bodies, in order unless AnyOrder is given. A want may be any value that
-// encodes to JSON (a map, a struct with json tags); numbers compare by value.
-// A mismatch prints a cmp.Diff naming the request and the field.
+// bodies, in order unless AnyOrder is given. Every field of a want must
+// have been sent, with that value; fields sent beyond want are ignored,
+// at any depth, unless Exact is given. A want may be any value that
+// encodes to JSON: a map, or a struct with json tags (a zero field without
+// omitempty is a field you want sent). Numbers compare by value. A
+// mismatch prints a cmp.Diff naming the request and the field.
 func AssertBodies(t TB, f *streamfake.Fake, op streamfake.Operation, want []any, opts ...BodyOption) {
 	t.Helper()
 	var cfg bodyConfig
@@ -50,7 +52,7 @@ func AssertBodies(t TB, f *streamfake.Fake, op streamfake.Operation, want []any,
 	}
 	cmpOpts := []cmp.Option{}
 	if !cfg.exact {
-		cmpOpts = append(cmpOpts, cmp.FilterPath(notSent, cmp.Ignore()))
+		cmpOpts = append(cmpOpts, cmp.FilterPath(notWanted, cmp.Ignore()))
 	}
 	normalized := make([]any, len(want))
 	for i, w := range want {
@@ -85,14 +87,15 @@ func AssertBodies(t TB, f *streamfake.Fake, op streamfake.Operation, want []any,
 	}
 }
 
-// notSent selects map entries the request body lacks.
-func notSent(p cmp.Path) bool {
+// notWanted selects map entries that the request sent and want does not
+// name: the slack a test wants unless it asks for Exact.
+func notWanted(p cmp.Path) bool {
 	mi, ok := p.Last().(cmp.MapIndex)
 	if !ok {
 		return false
 	}
-	_, got := mi.Values()
-	return !got.IsValid()
+	w, _ := mi.Values()
+	return !w.IsValid()
 }
 
 // normalize turns any JSON-encodable value into the generic form (maps,

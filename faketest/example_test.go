@@ -1,155 +1,148 @@
 package faketest_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/streamfake/streamfake"
 	"github.com/streamfake/streamfake/faketest"
 )
 
-// printingT stands in, in these examples, for the *testing.T a test gets:
-// it prints failures instead of failing.
-type printingT struct{ cleanups []func() }
+// In a test, the body of the function given to Run is the test itself:
+// func TestPublisher(t *testing.T) { f := faketest.New(t) ... }. Run stands
+// in for the testing package here, so the examples can print what a
+// failing test would.
 
-func (t *printingT) Helper()                           {}
-func (t *printingT) Cleanup(f func())                  { t.cleanups = append(t.cleanups, f) }
-func (t *printingT) Errorf(format string, args ...any) { fmt.Printf("FAIL: "+format+"\n", args...) }
-func (t *printingT) Fatalf(format string, args ...any) { fmt.Printf("FATAL: "+format+"\n", args...) }
-
-// end runs the cleanups, as the testing package does when a test ends.
-func (t *printingT) end() {
-	for i := len(t.cleanups) - 1; i >= 0; i-- {
-		t.cleanups[i]()
-	}
-}
-
-// createLiveInput is "the code under test": a client of the API.
-func createLiveInput(client *http.Client, baseURL, token string, body any) error {
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", baseURL+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	var env struct {
-		Errors []struct {
-			Source struct{ Pointer string } `json:"source"`
-		} `json:"errors"`
-	}
-	json.NewDecoder(resp.Body).Decode(&env)
-	if resp.StatusCode != 200 {
-		var pointers []string
-		for _, e := range env.Errors {
-			pointers = append(pointers, e.Source.Pointer)
-		}
-		return &apiError{status: resp.StatusCode, pointers: pointers}
-	}
-	return nil
-}
-
-type apiError struct {
-	status   int
-	pointers []string
-}
-
-func (e *apiError) Error() string { return fmt.Sprintf("status %d at %v", e.status, e.pointers) }
-
+// A clean test passes; a request the API does not have fails the test at
+// cleanup, with the request log.
 func ExampleNew() {
-	t := &printingT{} // in a test: func TestX(t *testing.T)
-	f := faketest.New(t, faketest.With(streamfake.WithSeed(1)))
-	createLiveInput(f.Client(), f.URL(), streamfake.DefaultToken, map[string]any{"meta": map[string]any{"name": "x"}})
-	// A request to a route the API does not have fails the test at cleanup,
-	// with the request log.
-	f.Client().Get(f.URL() + "/accounts/" + streamfake.DefaultAccountID + "/stream/nonsense")
-	t.end()
+	failures := faketest.Run(func(t faketest.TB) {
+		f := faketest.New(t, faketest.With(streamfake.WithSeed(1)))
+		req, _ := http.NewRequest("POST", f.URL()+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs",
+			strings.NewReader(`{"meta":{"name":"x"}}`))
+		req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := f.Client().Do(req)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		resp.Body.Close()
+		faketest.AssertCount(t, f, streamfake.OpCreate, 1)
+
+		resp, err = f.Client().Get(f.URL() + "/accounts/" + streamfake.DefaultAccountID + "/stream/nonsense")
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		resp.Body.Close()
+	})
+	fmt.Println(strings.Join(failures, "\n"))
 	// Output:
-	// FAIL: streamfake:
-	//   request #2 GET /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/nonsense matched no route of the live-input API
+	// streamfake:
+	//   request #2 GET /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/nonsense matched no route of the API
 	// request log (seed 1, credentials redacted):
 	//   #1 POST /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/live_inputs (create) -> 200
-	//       Accept-Encoding: gzip
 	//       Authorization: Bearer REDACTED
-	//       Content-Length: 21
 	//       Content-Type: application/json
-	//       User-Agent: Go-http-client/1.1
+	//       client headers: Accept-Encoding=gzip; Content-Length=21; User-Agent=Go-http-client/1.1
 	//       body: {"meta":{"name":"x"}}
-	//   #2 GET /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/nonsense (unmatched) -> 400 codes [7003 7000]
-	//       Accept-Encoding: gzip
-	//       User-Agent: Go-http-client/1.1
+	//   #2 GET /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/nonsense (unmatched) -> 400 codes [7003 7000] (Could not route to /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/nonsense, perhaps your object identifier is invalid?; No route for that URI)
+	//       client headers: Accept-Encoding=gzip; User-Agent=Go-http-client/1.1
 }
 
+// Every field of a wanted body must have been sent; fields sent beyond it
+// are slack unless Exact is given.
 func ExampleAssertBodies() {
-	t := &printingT{}
-	f := faketest.New(t)
-	createLiveInput(f.Client(), f.URL(), streamfake.DefaultToken, map[string]any{"meta": map[string]any{"name": "studio"}, "enabled": false})
+	failures := faketest.Run(func(t faketest.TB) {
+		f := faketest.New(t)
+		req, _ := http.NewRequest("POST", f.URL()+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs",
+			strings.NewReader(`{"meta":{"name":"studio"},"recording":{"mode":"automatic"}}`))
+		req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
+		resp, err := f.Client().Do(req)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		resp.Body.Close()
 
-	faketest.AssertCount(t, f, streamfake.OpCreate, 1)
-	faketest.AssertCredentials(t, f, streamfake.OpCreate, faketest.Token(streamfake.DefaultToken))
-	// want may be a struct: its fields the code did not send (here
-	// preferLowLatency) are not differences. A field that differs fails the
-	// test with a cmp.Diff naming request #1 and the field.
-	type body struct {
-		Meta             map[string]string `json:"meta"`
-		Enabled          bool              `json:"enabled"`
-		PreferLowLatency bool              `json:"preferLowLatency"`
-	}
-	faketest.AssertBodies(t, f, streamfake.OpCreate, []any{
-		body{Meta: map[string]string{"name": "studio"}, Enabled: false},
+		// Passes: recording was sent too, but the test does not care.
+		faketest.AssertBodies(t, f, streamfake.OpCreate, []any{
+			map[string]any{"meta": map[string]any{"name": "studio"}},
+		})
+		// Fails: the code never sent enabled.
+		faketest.AssertBodies(t, f, streamfake.OpCreate, []any{
+			map[string]any{"meta": map[string]any{"name": "studio"}, "enabled": false},
+		})
 	})
-	t.end()
-	fmt.Println("no failure")
-	// Output: no failure
+	for _, failure := range failures {
+		fmt.Println(strings.SplitN(failure, "\n", 2)[0]) // the rest is a cmp.Diff naming "enabled"
+	}
+	// Output: request #1 (create) body differs (-want +got):
 }
 
 // A fault rule with faketest: the client must survive a rate limit, and the
 // rule is required, so the test fails if the fault never happened.
 func ExampleNew_faultRule() {
-	t := &printingT{}
-	f := faketest.New(t)
-	f.MustAddFault(streamfake.FaultRule{
-		Match:    streamfake.FaultMatch{Operation: streamfake.OpCreate},
-		Action:   streamfake.RateLimited(),
-		Times:    1,
-		Required: true,
+	failures := faketest.Run(func(t faketest.TB) {
+		f := faketest.New(t)
+		f.MustAddFault(streamfake.FaultRule{
+			Match:    streamfake.FaultMatch{Operation: streamfake.OpCreate},
+			Action:   streamfake.RateLimited(),
+			Times:    1,
+			Required: true,
+		})
+		create := func() int {
+			req, _ := http.NewRequest("POST", f.URL()+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", strings.NewReader(`{}`))
+			req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
+			resp, err := f.Client().Do(req)
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		// The code under test would retry here, as the official SDKs do.
+		fmt.Println(create(), create(), len(f.LiveInputs(streamfake.DefaultAccountID)))
 	})
-	err := createLiveInput(f.Client(), f.URL(), streamfake.DefaultToken, map[string]any{})
-	var apiErr *apiError
-	if errors.As(err, &apiErr) && apiErr.status == 429 { // a real client would retry here
-		err = createLiveInput(f.Client(), f.URL(), streamfake.DefaultToken, map[string]any{})
-	}
-	fmt.Println(err, len(f.LiveInputs(streamfake.DefaultAccountID)))
-	t.end()
-	// Output: <nil> 1
+	fmt.Println(len(failures), "failures")
+	// Output:
+	// 429 200 1
+	// 0 failures
 }
 
 // A property test of your own client, built on the generators. In a test,
 // draw with rapid.Check(t, func(t *rapid.T) { body := faketest.ValidBody().Draw(t, "body") ... });
 // here Example draws the same values without a *testing.T.
 func Example_propertyTest() {
-	t := &printingT{}
-	f := faketest.New(t)
-	for i := range 50 {
-		if err := createLiveInput(f.Client(), f.URL(), streamfake.DefaultToken, faketest.ValidBody().Example(i)); err != nil {
-			fmt.Println("valid body refused:", err)
+	failures := faketest.Run(func(t faketest.TB) {
+		f := faketest.New(t)
+		post := func(body []byte) int {
+			req, _ := http.NewRequest("POST", f.URL()+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", strings.NewReader(string(body)))
+			req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
+			resp, err := f.Client().Do(req)
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
 		}
-		bad := faketest.InvalidBody().Example(i)
-		err := createLiveInput(f.Client(), f.URL(), streamfake.DefaultToken, bad.Body)
-		var apiErr *apiError
-		if !errors.As(err, &apiErr) || apiErr.status != 400 || !slices.Equal(apiErr.pointers, bad.Pointers) {
-			fmt.Println("invalid body: got", err, "want pointers", bad.Pointers)
+		for i := range 50 {
+			valid, _ := json.Marshal(faketest.ValidBody().Example(i))
+			if status := post(valid); status != 200 {
+				t.Errorf("valid body %s: %d", valid, status)
+			}
+			bad := faketest.InvalidBody().Example(i)
+			invalid, _ := json.Marshal(bad.Body)
+			if status := post(invalid); status != 400 {
+				t.Errorf("invalid body %s: %d", invalid, status)
+			}
 		}
-	}
-	faketest.WaitFor(t, f, 100, nil, time.Second)
-	fmt.Println(len(f.LiveInputs(streamfake.DefaultAccountID)), "inputs created")
-	t.end()
-	// Output: 50 inputs created
+		faketest.WaitFor(t, f, 100, nil, time.Second)
+		fmt.Println(len(f.LiveInputs(streamfake.DefaultAccountID)), "inputs created")
+	})
+	fmt.Println(len(failures), "failures")
+	// Output:
+	// 50 inputs created
+	// 0 failures
 }

@@ -4,60 +4,38 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/streamfake/streamfake"
 )
 
-// recorder is a testing.TB that records failures instead of failing, so
-// the tests can check what each helper prints.
-type recorder struct {
-	mu       sync.Mutex
-	errors   []string
+// recorded is what Run saw of a helper: its failures, and whether it
+// stopped the test.
+type recorded struct {
+	failures []string
 	fatal    bool
-	cleanups []func()
 }
 
-func (r *recorder) Helper() {}
-func (r *recorder) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errors = append(r.errors, fmt.Sprintf(format, args...))
-}
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.Errorf(format, args...)
-	r.fatal = true
-	panic(fatalPanic{})
-}
-func (r *recorder) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
-
-type fatalPanic struct{}
-
-// run calls fn with the recorder, stopping at a Fatalf, then runs cleanups.
-func (r *recorder) run(fn func(tb TB)) *recorder {
-	func() {
-		defer func() {
-			if p := recover(); p != nil && p != (fatalPanic{}) {
-				panic(p)
-			}
-		}()
-		fn(r)
-	}()
-	for i := len(r.cleanups) - 1; i >= 0; i-- {
-		r.cleanups[i]()
-	}
-	return r
+// record runs fn with Run's TB.
+func record(fn func(tb TB)) *recorded {
+	finished := false
+	failures := Run(func(tb TB) {
+		fn(tb)
+		finished = true
+	})
+	return &recorded{failures: failures, fatal: !finished}
 }
 
-func (r *recorder) output() string { return strings.Join(r.errors, "\n") }
+func (r *recorded) output() string { return strings.Join(r.failures, "\n") }
 
 // mustContain fails t unless the recorded failures contain every fragment.
-func (r *recorder) mustContain(t *testing.T, fragments ...string) {
+func (r *recorded) mustContain(t *testing.T, fragments ...string) {
 	t.Helper()
-	if len(r.errors) == 0 {
+	if len(r.failures) == 0 {
 		t.Fatalf("no failure recorded; want one containing %q", fragments)
 	}
 	for _, fr := range fragments {
@@ -67,9 +45,9 @@ func (r *recorder) mustContain(t *testing.T, fragments ...string) {
 	}
 }
 
-func (r *recorder) mustPass(t *testing.T) {
+func (r *recorded) mustPass(t *testing.T) {
 	t.Helper()
-	if len(r.errors) > 0 {
+	if len(r.failures) > 0 {
 		t.Errorf("unexpected failure:\n%s", r.output())
 	}
 }
@@ -92,7 +70,7 @@ func request(t TB, f *streamfake.Fake, method, path, body string, header ...stri
 const inputs = "/accounts/" + streamfake.DefaultAccountID + "/stream/live_inputs"
 
 func TestNewPassesACleanTest(t *testing.T) {
-	r := (&recorder{}).run(func(tb TB) {
+	r := record(func(tb TB) {
 		f := New(tb, With(streamfake.WithSeed(3)))
 		if f.Seed() != 3 {
 			tb.Errorf("seed %d", f.Seed())
@@ -103,7 +81,7 @@ func TestNewPassesACleanTest(t *testing.T) {
 }
 
 func TestNewFailsOnUnmatchedRequests(t *testing.T) {
-	r := (&recorder{}).run(func(tb TB) {
+	r := record(func(tb TB) {
 		f := New(tb, With(streamfake.WithSeed(99)))
 		request(tb, f, "GET", "/accounts/"+streamfake.DefaultAccountID+"/stream/videos", "")
 	})
@@ -112,7 +90,7 @@ func TestNewFailsOnUnmatchedRequests(t *testing.T) {
 	if strings.Contains(r.output(), streamfake.DefaultToken) {
 		t.Errorf("the failure prints the token:\n%s", r.output())
 	}
-	(&recorder{}).run(func(tb TB) {
+	record(func(tb TB) {
 		f := New(tb, AllowUnmatched())
 		request(tb, f, "GET", "/nowhere", "")
 	}).mustPass(t)
@@ -122,16 +100,14 @@ func TestNewFailsOnUnexplainedServerErrors(t *testing.T) {
 	// A 5xx a fault caused is expected; one with a different status than the
 	// fault's would not be, but the fake itself never answers 5xx, so only
 	// a fault can produce one: check both sides of causedByFault directly.
-	(&recorder{}).run(func(tb TB) {
+	record(func(tb TB) {
 		f := New(tb)
 		f.MustAddFault(streamfake.FaultRule{Action: streamfake.Unavailable(), Times: 1})
 		request(tb, f, "POST", inputs, `{}`)
 	}).mustPass(t)
-	r := &recorder{}
 	f := streamfake.New()
 	defer f.Close()
-	check(r, f, config{})
-	r.mustPass(t)
+	record(func(tb TB) { check(tb, f, config{}) }).mustPass(t)
 	if causedByFault(streamfake.Request{Status: 500}) {
 		t.Errorf("a 500 with no fault counts as caused by one")
 	}
@@ -142,26 +118,30 @@ func TestNewFailsOnUnexplainedServerErrors(t *testing.T) {
 	if causedByFault(streamfake.Request{Status: 500, Faults: []streamfake.FaultRecord{{Kind: streamfake.KindDelay}}}) {
 		t.Errorf("a delay explains a 500")
 	}
-	r = &recorder{}
-	check(r, f, config{})
-	r.mustPass(t)
+	record(func(tb TB) { check(tb, f, config{}) }).mustPass(t)
+	// A 500 from a panic in the fake is reported as the fake's bug.
+	record(func(tb TB) {
+		f := New(tb)
+		f.MustAddFault(streamfake.FaultRule{Match: streamfake.FaultMatch{Predicate: func(streamfake.Request) bool { panic("boom") }}, Action: streamfake.ServerError()})
+		request(tb, f, "POST", inputs, `{}`)
+	}).mustContain(t, "got 500, because the fake panicked", "boom")
 }
 
 func TestNewFailsOnUnfiredRequiredRules(t *testing.T) {
-	r := (&recorder{}).run(func(tb TB) {
+	r := record(func(tb TB) {
 		f := New(tb)
 		f.MustAddFault(streamfake.FaultRule{Match: streamfake.FaultMatch{Operation: streamfake.OpDelete}, Action: streamfake.ServerError(), Required: true})
 		request(tb, f, "POST", inputs, `{}`)
 	})
 	r.mustContain(t, "required fault rule fault-1 never fired (it matched 0 requests)")
-	(&recorder{}).run(func(tb TB) {
+	record(func(tb TB) {
 		f := New(tb, AllowUnfiredRequired())
 		f.MustAddFault(streamfake.FaultRule{Action: streamfake.ServerError(), Required: true, Match: streamfake.FaultMatch{Operation: streamfake.OpDelete}})
 	}).mustPass(t)
 }
 
 func TestNewReportsBadOptions(t *testing.T) {
-	r := (&recorder{}).run(func(tb TB) { New(tb, With(streamfake.WithAccount("nope"))) })
+	r := record(func(tb TB) { New(tb, With(streamfake.WithAccount("nope"))) })
 	r.mustContain(t, "faketest.New", `account id "nope"`)
 	if !r.fatal {
 		t.Errorf("a bad option did not stop the test")
@@ -172,8 +152,8 @@ func TestAssertCount(t *testing.T) {
 	f := streamfake.New()
 	defer f.Close()
 	request(t, f, "POST", inputs, `{}`)
-	(&recorder{}).run(func(tb TB) { AssertCount(tb, f, streamfake.OpCreate, 1) }).mustPass(t)
-	(&recorder{}).run(func(tb TB) { AssertCount(tb, f, streamfake.OpCreate, 2) }).
+	record(func(tb TB) { AssertCount(tb, f, streamfake.OpCreate, 1) }).mustPass(t)
+	record(func(tb TB) { AssertCount(tb, f, streamfake.OpCreate, 2) }).
 		mustContain(t, "1 create requests sent, want 2", "#1 POST")
 }
 
@@ -185,32 +165,42 @@ func TestAssertBodies(t *testing.T) {
 	type body struct {
 		Meta    map[string]string `json:"meta"`
 		Enabled bool              `json:"enabled"`
-		Days    float64           `json:"deleteRecordingAfterDays"`
+		Days    float64           `json:"deleteRecordingAfterDays,omitempty"`
 	}
 	a := map[string]any{"meta": map[string]any{"name": "a"}, "deleteRecordingAfterDays": 45}
 	b := map[string]any{"meta": map[string]any{"name": "b"}, "enabled": false}
 
-	(&recorder{}).run(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, []any{a, b}) }).mustPass(t)
-	// A struct's zero "enabled": false was not sent by the first request: not a difference...
-	(&recorder{}).run(func(tb TB) {
-		AssertBodies(tb, f, streamfake.OpCreate, []any{body{Meta: map[string]string{"name": "a"}, Days: 45}, body{Meta: map[string]string{"name": "b"}}})
-	}).mustPass(t)
-	// ...unless the match is exact; and a field that was sent must match.
-	(&recorder{}).run(func(tb TB) {
-		AssertBodies(tb, f, streamfake.OpCreate, []any{body{Meta: map[string]string{"name": "a"}, Days: 45}, b}, Exact())
-	}).mustContain(t, "request #1 (create) body differs", "enabled")
-	(&recorder{}).run(func(tb TB) {
+	record(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, []any{a, b}) }).mustPass(t)
+	record(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, []any{a, b}, Exact()) }).mustPass(t)
+	// A wanted field that was not sent fails, whatever its value: the trap
+	// that let code sending only meta pass.
+	record(func(tb TB) {
+		AssertBodies(tb, f, streamfake.OpCreate, []any{
+			map[string]any{"meta": map[string]any{"name": "a"}, "deleteRecordingAfterDays": 45, "enabled": false, "preferLowLatency": true}, b,
+		})
+	}).mustContain(t, "request #1 (create) body differs", `"enabled"`, `"preferLowLatency"`)
+	// So does a struct's zero field without omitempty: it is wanted.
+	record(func(tb TB) {
+		AssertBodies(tb, f, streamfake.OpCreate, []any{body{Meta: map[string]string{"name": "a"}, Days: 45}, b})
+	}).mustContain(t, "request #1 (create) body differs", `"enabled"`)
+	// Fields sent beyond want are slack, at any depth, unless Exact.
+	lean := []any{map[string]any{"meta": map[string]any{"name": "a"}}, map[string]any{"meta": map[string]any{}}}
+	record(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, lean) }).mustPass(t)
+	record(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, lean, Exact()) }).
+		mustContain(t, "request #1 (create) body differs", `"deleteRecordingAfterDays"`, "request #2 (create) body differs", `"name"`)
+	// A field that was sent must match.
+	record(func(tb TB) {
 		AssertBodies(tb, f, streamfake.OpCreate, []any{a, map[string]any{"meta": map[string]any{"name": "c"}}})
 	}).mustContain(t, "request #2 (create) body differs", `-`, `"c"`, `+`, `"b"`)
-	(&recorder{}).run(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, []any{b, a}) }).
+	record(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, []any{b, a}) }).
 		mustContain(t, "request #1 (create) body differs")
-	(&recorder{}).run(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, []any{b, a}, AnyOrder()) }).mustPass(t)
-	(&recorder{}).run(func(tb TB) {
+	record(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, []any{b, a}, AnyOrder()) }).mustPass(t)
+	record(func(tb TB) {
 		AssertBodies(tb, f, streamfake.OpCreate, []any{b, map[string]any{"meta": map[string]any{"name": "z"}}}, AnyOrder())
 	}).mustContain(t, "no create request carried want[1]")
-	(&recorder{}).run(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, []any{a}) }).
+	record(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, []any{a}) }).
 		mustContain(t, "2 create requests sent, want 1 bodies")
-	(&recorder{}).run(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, []any{func() {}, a}) }).
+	record(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, []any{func() {}, a}) }).
 		mustContain(t, "want[0] does not encode to JSON")
 }
 
@@ -219,11 +209,11 @@ func TestAssertCredentials(t *testing.T) {
 	defer f.Close()
 	request(t, f, "POST", inputs, `{}`)
 	request(t, f, "GET", inputs, "", "Authorization", "", "X-Auth-Email", streamfake.DefaultEmail, "X-Auth-Key", streamfake.DefaultAPIKey)
-	(&recorder{}).run(func(tb TB) { AssertCredentials(tb, f, streamfake.OpCreate, Token(streamfake.DefaultToken)) }).mustPass(t)
-	(&recorder{}).run(func(tb TB) {
+	record(func(tb TB) { AssertCredentials(tb, f, streamfake.OpCreate, Token(streamfake.DefaultToken)) }).mustPass(t)
+	record(func(tb TB) {
 		AssertCredentials(tb, f, streamfake.OpList, APIKey(streamfake.DefaultEmail, streamfake.DefaultAPIKey))
 	}).mustPass(t)
-	r := (&recorder{}).run(func(tb TB) { AssertCredentials(tb, f, "", Token(streamfake.DefaultToken)) })
+	r := record(func(tb TB) { AssertCredentials(tb, f, "", Token(streamfake.DefaultToken)) })
 	r.mustContain(t, "request #2 (list) used email user@example.com with key …a194, want token …0000")
 	if strings.Contains(r.output(), streamfake.DefaultAPIKey) {
 		t.Errorf("the failure prints the key:\n%s", r.output())
@@ -240,15 +230,48 @@ func TestWaitFor(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 		request(t, f, "POST", inputs, `{}`)
 	}()
-	(&recorder{}).run(func(tb TB) {
+	record(func(tb TB) {
 		got := WaitFor(tb, f, 1, func(r streamfake.Request) bool { return r.Operation == streamfake.OpCreate }, 5*time.Second)
 		if len(got) != 1 {
 			tb.Errorf("got %d", len(got))
 		}
 	}).mustPass(t)
-	r := (&recorder{}).run(func(tb TB) { WaitFor(tb, f, 2, nil, 20*time.Millisecond) })
+	r := record(func(tb TB) { WaitFor(tb, f, 2, nil, 20*time.Millisecond) })
 	r.mustContain(t, "waited 20ms for 2 matching requests, saw 1", "context deadline exceeded")
 	if !r.fatal {
 		t.Errorf("WaitFor did not stop the test")
+	}
+}
+
+// TestWaitForSeesArrivals: a request a fault holds counts as arrived.
+func TestWaitForSeesArrivals(t *testing.T) {
+	f := streamfake.New()
+	defer f.Close()
+	f.MustAddFault(streamfake.FaultRule{Match: streamfake.FaultMatch{Operation: streamfake.OpCreate}, Action: streamfake.Hang()})
+	go request(t, f, "POST", inputs, `{}`)
+	record(func(tb TB) {
+		got := WaitFor(tb, f, 1, func(r streamfake.Request) bool { return r.Operation == streamfake.OpCreate }, 5*time.Second)
+		if len(got) != 1 || !got[0].InFlight {
+			tb.Errorf("got %v", got)
+		}
+	}).mustPass(t)
+}
+
+// TestFailurePointsAtTheTest: a failure found at cleanup is reported at the
+// line of the test that called New, not inside faketest. It runs a failing
+// test in a child process and reads where the failure was reported.
+func TestFailurePointsAtTheTest(t *testing.T) {
+	if os.Getenv("FAKETEST_CHILD") == "1" {
+		f := New(t) // line reported
+		f.Client().Get(f.URL() + "/nowhere")
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFailurePointsAtTheTest$")
+	cmd.Env = append(os.Environ(), "FAKETEST_CHILD=1")
+	out, _ := cmd.CombinedOutput()
+	src, _ := os.ReadFile("faketest_test.go")
+	line := 1 + strings.Count(string(src[:strings.Index(string(src), "f := New(t) // line reported")]), "\n")
+	if want := fmt.Sprintf("faketest_test.go:%d:", line); !strings.Contains(string(out), want) {
+		t.Errorf("the failure is not reported at %s:\n%s", want, out)
 	}
 }

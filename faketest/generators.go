@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"pgregory.net/rapid"
@@ -15,9 +16,11 @@ import (
 // accepts; any InvalidBody draws, it refuses at exactly the Pointers given.
 
 // ValidBody draws a create or update body that the fake accepts: every
-// field may appear, with boundary values (exactly 30 days, timeouts of 0 and
-// very large, empty and wildcard allowedOrigins) and deep, unicode-heavy
-// meta. Numbers are float64 or int64, as encoding/json writes them.
+// field may appear, with boundary values (exactly 30 and 1096 days,
+// timeouts of 0 and 2^53, empty and wildcard allowedOrigins) and deep,
+// unicode-heavy meta. Every number is a float64 that survives a JSON round
+// trip, so a drawn body compares equal, with cmp or reflect.DeepEqual, to
+// its echo decoded by encoding/json.
 func ValidBody() *rapid.Generator[map[string]any] {
 	return rapid.Custom(func(t *rapid.T) map[string]any {
 		body := map[string]any{}
@@ -39,14 +42,19 @@ func ValidBody() *rapid.Generator[map[string]any] {
 				rec["mode"] = rapid.SampledFrom([]string{"off", "automatic"}).Draw(t, "mode")
 			}
 			if rapid.Bool().Draw(t, "has timeout") {
-				rec["timeoutSeconds"] = rapid.OneOf(rapid.Just(int64(0)), rapid.Int64Range(0, 86400), rapid.Just(int64(1)<<53)).Draw(t, "timeout")
+				rec["timeoutSeconds"] = rapid.OneOf(rapid.Just(0.0), rapid.Map(rapid.Int64Range(0, 86400), toFloat), rapid.Just(float64(1<<53))).Draw(t, "timeout")
 			}
 			if rapid.Bool().Draw(t, "has origins") {
-				rec["allowedOrigins"] = rapid.OneOf(
+				origins := rapid.OneOf(
 					rapid.Just([]string{}),
 					rapid.Just([]string{"*.example.com"}),
 					rapid.SliceOfN(rapid.StringMatching(`(\*\.)?[a-z0-9]{1,10}\.(com|org|日本)`), 1, 4),
 				).Draw(t, "origins")
+				list := make([]any, len(origins)) // as encoding/json decodes an array
+				for i, o := range origins {
+					list[i] = o
+				}
+				rec["allowedOrigins"] = list
 			}
 			for _, b := range []string{"hideLiveViewerCount", "requireSignedURLs"} {
 				if rapid.Bool().Draw(t, "has "+b) {
@@ -77,27 +85,67 @@ func metaObject(depth int) *rapid.Generator[map[string]any] {
 	})
 }
 
+func toFloat(i int64) float64 { return float64(i) }
+
+// metaValue draws values of meta. Numbers are float64: integers a double
+// holds exactly, and fractions.
 func metaValue(depth int) *rapid.Generator[any] {
+	return jsonValue(depth, rapid.OneOf(
+		rapid.Map(rapid.Int64Range(-1<<53, 1<<53), func(i int64) any { return float64(i) }),
+		rapid.Map(rapid.Float64Range(-1e6, 1e6), func(f float64) any { return f }),
+	))
+}
+
+// jsonValue draws JSON values nested up to depth, with numbers from numbers.
+func jsonValue(depth int, numbers *rapid.Generator[any]) *rapid.Generator[any] {
 	leaves := []*rapid.Generator[any]{
 		rapid.Map(unicodeString(), func(s string) any { return s }),
-		rapid.Map(rapid.Int64(), func(i int64) any { return i }),
-		rapid.Map(rapid.Float64Range(-1e6, 1e6), func(f float64) any { return f }),
+		numbers,
 		rapid.Map(rapid.Bool(), func(b bool) any { return b }),
 		rapid.Just[any](nil),
 	}
 	if depth > 0 {
 		leaves = append(leaves,
-			rapid.Map(metaObject(depth-1), func(m map[string]any) any { return m }),
-			rapid.Map(rapid.SliceOfN(metaValue(depth-1), 0, 3), func(s []any) any { return s }))
+			rapid.Custom(func(t *rapid.T) any {
+				n := rapid.IntRange(0, 4).Draw(t, "keys")
+				m := make(map[string]any, n)
+				for range n {
+					m[unicodeString().Draw(t, "key")] = jsonValue(depth-1, numbers).Draw(t, "value")
+				}
+				return m
+			}),
+			rapid.Map(rapid.SliceOfN(jsonValue(depth-1, numbers), 0, 3), func(s []any) any { return s }))
 	}
 	return rapid.OneOf(leaves...)
+}
+
+// extremeNumbers are number literals at and beyond what a 64-bit float
+// holds, and the spellings encoding/json never writes.
+var extremeNumbers = []string{
+	"1e400", "-1e400", "1e999", "-1E+999", "1e-400", "4.9e-324", "1.7976931348623157e308", "1.8e308",
+	"123456789012345678901234567890", "-123456789012345678901234567890", "9223372036854775808",
+	"-9223372036854775809", "9007199254740993", "29.999999999999999999", "1.0", "1e3", "1E3", "-0", "-0.0", "0e0",
+}
+
+// numberLiteral draws json.Number literals: ordinary ones, and the
+// extremes, which encoding/json's own Marshal never produces.
+func numberLiteral() *rapid.Generator[any] {
+	return rapid.OneOf(
+		rapid.Map(rapid.SampledFrom(extremeNumbers), func(s string) any { return json.Number(s) }),
+		rapid.Map(rapid.Int64(), func(i int64) any { return json.Number(strconv.FormatInt(i, 10)) }),
+		rapid.Map(rapid.Float64(), func(f float64) any { return json.Number(strconv.FormatFloat(f, 'g', -1, 64)) }),
+		rapid.Custom(func(t *rapid.T) any { // an exponent in the hundreds
+			mantissa := rapid.StringMatching(`-?[1-9][0-9]{0,3}(\.[0-9]{1,3})?`).Draw(t, "mantissa")
+			return json.Number(fmt.Sprintf("%se%d", mantissa, rapid.IntRange(-999, 999).Draw(t, "exponent")))
+		}),
+	)
 }
 
 // Invalid is a body the fake must refuse, with the JSON Pointers of every
 // violation it must report, sorted.
 type Invalid struct {
-	Body     map[string]any
-	Pointers []string
+	Body     map[string]any // the body to send
+	Pointers []string       // every source.pointer the fake must report, sorted
 }
 
 // breaker replaces a field with a value the schema refuses.
@@ -155,8 +203,10 @@ func InvalidBody() *rapid.Generator[Invalid] {
 }
 
 // JSONValue draws any JSON value: objects, arrays, strings, numbers,
-// booleans and null, nested.
-func JSONValue() *rapid.Generator[any] { return metaValue(3) }
+// booleans and null, nested. Numbers are json.Number literals, among them
+// ones no 64-bit float holds (1e400), 30-digit integers, and spellings such
+// as 1.0, 1e3 and -0, at any depth.
+func JSONValue() *rapid.Generator[any] { return jsonValue(3, numberLiteral()) }
 
 // JSONBytes draws the encoding of any JSON value.
 func JSONBytes() *rapid.Generator[[]byte] {

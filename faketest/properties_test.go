@@ -3,7 +3,10 @@ package faketest_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
+	"math"
 	"net/http"
 	"slices"
 	"testing"
@@ -17,9 +20,14 @@ import (
 	"pgregory.net/rapid"
 )
 
-// post sends a create body through the fake's handler and decodes the envelope.
+// post sends a create body to the fake and decodes the envelope.
 func post(t *rapid.T, f *streamfake.Fake, body []byte) (int, []byte, map[string]any) {
-	req, _ := http.NewRequest("POST", f.URL()+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", bytes.NewReader(body))
+	return send(t, f, "POST", "/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", body)
+}
+
+// send sends one request to the fake and decodes the envelope.
+func send(t *rapid.T, f *streamfake.Fake, method, path string, body []byte) (int, []byte, map[string]any) {
+	req, _ := http.NewRequest(method, f.URL()+path, bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
 	resp, err := f.Client().Do(req)
 	if err != nil {
@@ -55,8 +63,9 @@ func TestValidBodiesAreEchoed(t *testing.T) {
 		if err != nil || !res.Valid() {
 			t.Fatalf("response does not validate: %v %v\n%s", err, res.Errors(), raw)
 		}
-		var want map[string]any
-		json.Unmarshal(sent, &want)
+		// The drawn body itself compares equal to the echo, as ValidBody
+		// promises: its numbers are float64, its arrays []any.
+		want := maps.Clone(body)
 		delete(want, "defaultCreator") // stored, not returned: Cloudflare's response has no such field
 		got := env["result"].(map[string]any)
 		// Compare only what was sent; the rest are defaults, checked elsewhere.
@@ -99,15 +108,28 @@ func TestInvalidBodiesArePointedAt(t *testing.T) {
 	}
 }
 
-// TestArbitraryInputNeverBreaksTheFake: bytes and JSON of any shape get a
-// Cloudflare envelope with a status below 500 and codes >= 1000.
+// TestArbitraryInputNeverBreaksTheFake: bytes and JSON of any shape, sent
+// to any operation, get a Cloudflare envelope with a status below 500 and
+// codes >= 1000; and every success the fake answers decodes with
+// encoding/json, the official Go SDK's decoder, every number in it finite.
 func TestArbitraryInputNeverBreaksTheFake(t *testing.T) {
 	t.Parallel()
 	f := streamfake.New()
 	defer f.Close()
+	in, _ := f.AddLiveInput(streamfake.DefaultAccountID, streamfake.LiveInput{Outputs: []streamfake.Output{{URL: "rtmp://x", StreamKey: "k"}}})
+	in, _ = f.LiveInput(streamfake.DefaultAccountID, in.UID)
+	base := "/accounts/" + streamfake.DefaultAccountID + "/stream/live_inputs"
+	targets := []struct{ method, path string }{
+		{"POST", base}, {"PUT", base + "/" + in.UID}, {"POST", base + "/" + in.UID + "/outputs"},
+		{"PUT", base + "/" + in.UID + "/outputs/" + in.Outputs[0].UID}, {"GET", base}, {"GET", base + "/" + in.UID},
+	}
 	rapid.Check(t, func(t *rapid.T) {
-		body := rapid.OneOf(faketest.Bytes(), faketest.JSONBytes()).Draw(t, "body")
-		status, raw, env := post(t, f, body)
+		target := rapid.SampledFrom(targets).Draw(t, "target")
+		body := rapid.OneOf(faketest.Bytes(), faketest.JSONBytes(), rapid.Map(faketest.JSONValue(), func(v any) []byte {
+			b, _ := json.Marshal(map[string]any{"meta": map[string]any{"v": v}, "url": "rtmp://x", "streamKey": "k", "enabled": true})
+			return b
+		})).Draw(t, "body")
+		status, raw, env := send(t, f, target.method, target.path, body)
 		if status >= 500 {
 			t.Fatalf("status %d for %q: %s", status, body, raw)
 		}
@@ -119,7 +141,44 @@ func TestArbitraryInputNeverBreaksTheFake(t *testing.T) {
 				t.Fatalf("code %v for %q", code, body)
 			}
 		}
+		if status == 200 {
+			if err := decodesWithFiniteNumbers(raw); err != nil {
+				t.Fatalf("%s %s with %s: the success does not decode: %v\n%s", target.method, target.path, body, err, raw)
+			}
+		}
 	})
+}
+
+// decodesWithFiniteNumbers decodes a response as the official Go SDK
+// would (encoding/json, numbers as float64) and checks every number.
+func decodesWithFiniteNumbers(raw []byte) error {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	var check func(v any) error
+	check = func(v any) error {
+		switch v := v.(type) {
+		case float64:
+			if math.IsInf(v, 0) || math.IsNaN(v) {
+				return fmt.Errorf("number %v", v)
+			}
+		case map[string]any:
+			for _, e := range v {
+				if err := check(e); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for _, e := range v {
+				if err := check(e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return check(v)
 }
 
 // TestSameSeedSameBytes, for any body.
@@ -131,7 +190,7 @@ func TestSameSeedSameBytes(t *testing.T) {
 		body, _ := json.Marshal(faketest.ValidBody().Draw(t, "body"))
 		var out [2][]byte
 		for i := range out {
-			f := streamfake.New(streamfake.WithSeed(seed), streamfake.WithClock(clock))
+			f := streamfake.New(streamfake.WithSeed(seed), streamfake.WithClock(streamfake.ClockFunc(clock)))
 			_, out[i], _ = post(t, f, body)
 			f.Close()
 		}

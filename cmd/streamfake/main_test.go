@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -70,7 +72,7 @@ func TestShutdownKeepsTheState(t *testing.T) {
 		t.Fatal(err)
 	}
 	in, _ := f.AddLiveInput(streamfake.DefaultAccountID, streamfake.LiveInput{})
-	if err := shutdown(f, &out); err != nil {
+	if err := f.shutdown(&out); err != nil {
 		t.Fatal(err)
 	}
 	g, err := start([]string{"-addr", "127.0.0.1:0", "-state-file", path}, &out)
@@ -116,24 +118,37 @@ func TestTLSCertificateIsWrittenAndTrusted(t *testing.T) {
 	}
 }
 
-// TestSIGTERMDrainsAndSaves runs the command in a child process, sends
-// SIGTERM while a create is delayed by a fault, and checks that the create
-// still succeeds and that the state file then holds it.
-func TestSIGTERMDrainsAndSaves(t *testing.T) {
-	if args := os.Getenv("STREAMFAKE_CHILD_ARGS"); args != "" {
-		if err := run(strings.Fields(args), os.Stdout); err != nil {
-			os.Exit(2)
-		}
+// TestMain lets a test run the command in a child process: with
+// STREAMFAKE_CHILD_ARGS set, the test binary is streamfake itself.
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv("STREAMFAKE_CHILD_ARGS"); ok {
+		os.Args = append([]string{"streamfake"}, strings.Fields(args)...)
+		main()
 		os.Exit(0)
 	}
-	path := filepath.Join(t.TempDir(), "state.json")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSIGTERMDrainsAndSaves$")
-	cmd.Env = append(os.Environ(), "STREAMFAKE_CHILD_ARGS=-addr 127.0.0.1:0 -state-file "+path)
+	os.Exit(m.Run())
+}
+
+// child is the command running in a child process.
+type child struct {
+	cmd     *exec.Cmd
+	stdout  io.Reader
+	printed string // what it printed up to "try:"
+	base    string // its base URL
+	admin   string // its admin API's URL
+}
+
+// startChild runs the command with args and waits until it serves.
+func startChild(t *testing.T, args ...string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "STREAMFAKE_CHILD_ARGS="+strings.Join(append([]string{"-addr", "127.0.0.1:0"}, args...), " "))
 	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	var printed strings.Builder
 	buf := make([]byte, 4096)
 	for !strings.Contains(printed.String(), "try:") {
@@ -144,27 +159,41 @@ func TestSIGTERMDrainsAndSaves(t *testing.T) {
 		printed.Write(buf[:n])
 	}
 	base := baseURL(t, printed.String())
-	admin := strings.TrimSuffix(base, "/client/v4") + streamfake.AdminPrefix
-	resp, err := http.Post(admin+"faults", "application/json", strings.NewReader(`{"match":{"operation":"create"},"action":{"kind":"delay","delay":"500ms"}}`))
-	if err != nil || resp.StatusCode != 201 {
-		t.Fatalf("adding the delay: %v %v", resp, err)
+	return &child{cmd: cmd, stdout: stdout, printed: printed.String(), base: base, admin: strings.TrimSuffix(base, "/client/v4") + streamfake.AdminPrefix}
+}
+
+// stop sends SIGTERM and returns what the child printed until it exited,
+// and how long that took.
+func (c *child) stop(t *testing.T) (string, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	rest, _ := io.ReadAll(c.stdout)
+	if err := c.cmd.Wait(); err != nil {
+		t.Errorf("the child exited with %v", err)
 	}
-	resp.Body.Close()
-	done := make(chan int, 1)
-	go func() {
-		req, _ := http.NewRequest("POST", base+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", strings.NewReader(`{}`))
-		req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			done <- 0
-			return
-		}
-		resp.Body.Close()
-		done <- resp.StatusCode
-	}()
-	// Wait until the create is in the handler, waiting out its delay.
+	return string(rest), time.Since(start)
+}
+
+func (c *child) create(t *testing.T, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", c.base+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	var env struct{ Result map[string]any }
+	json.NewDecoder(resp.Body).Decode(&env)
+	return resp.StatusCode, env.Result
+}
+
+// waitForMatch waits until the only fault rule has matched a request.
+func (c *child) waitForMatch(t *testing.T) {
+	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		resp, err := http.Get(admin + "faults")
+		resp, err := http.Get(c.admin + "faults")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,25 +201,219 @@ func TestSIGTERMDrainsAndSaves(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&reports)
 		resp.Body.Close()
 		if len(reports) == 1 && reports[0].Matched == 1 {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the create never reached the fake: %+v", reports)
+			t.Fatalf("the request never reached the fake: %+v", reports)
 		}
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
+}
+
+func (c *child) addFault(t *testing.T, rule string) {
+	t.Helper()
+	resp, err := http.Post(c.admin+"faults", "application/json", strings.NewReader(rule))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("adding %s: %v %v", rule, resp, err)
+	}
+	resp.Body.Close()
+}
+
+// TestSIGTERMDrainsAndSaves sends SIGTERM while a create is delayed by a
+// fault, and checks that the create still succeeds and that the state file
+// then holds it.
+func TestSIGTERMDrainsAndSaves(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	c := startChild(t, "-state-file", path)
+	c.addFault(t, `{"match":{"operation":"create"},"action":{"kind":"delay","delay":"500ms"}}`)
+	done := make(chan int, 1)
+	go func() { status, _ := c.create(t, `{}`); done <- status }()
+	c.waitForMatch(t) // the create is in the handler, waiting out its delay
+	rest, _ := c.stop(t)
 	if status := <-done; status != 200 {
 		t.Errorf("the request in flight got %d, want 200: SIGTERM must drain it", status)
 	}
-	rest, _ := io.ReadAll(stdout)
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("the child exited with %v", err)
-	}
-	if !strings.Contains(string(rest), "shutting down") {
+	if !strings.Contains(rest, "shutting down") {
 		t.Errorf("no shutdown message: %q", rest)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil || !strings.Contains(string(b), `"uid"`) {
 		t.Errorf("the state file does not hold the input: %v %s", err, b)
+	}
+}
+
+// TestSIGTERMDoesNotWaitForAStalledClient: a client that sent half a body
+// and stopped cannot keep the command from exiting within its drain
+// window, nor from writing every acknowledged input; before, the command
+// ignored SIGTERM for as long as the client stayed.
+func TestSIGTERMDoesNotWaitForAStalledClient(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	c := startChild(t, "-state-file", path, "-drain", "2s")
+	_, in := c.create(t, `{"meta":{"name":"acknowledged"}}`)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(c.base, "/client/v4"), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /client/v4/accounts/%s/stream/live_inputs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"meta\":", streamfake.DefaultAccountID)
+	time.Sleep(100 * time.Millisecond) // let the server start reading the body
+	_, took := c.stop(t)
+	if took > 4*time.Second {
+		t.Errorf("the command took %v to exit, with a drain window of 2s", took)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(b), in["uid"].(string)) {
+		t.Errorf("the state file lacks the acknowledged input: %v %s", err, b)
+	}
+}
+
+// TestHelpAndErrors: -h exits 0 with what the program is, its flags, two
+// examples and where the admin API is; errors say "streamfake:" once.
+func TestHelpAndErrors(t *testing.T) {
+	run := func(args string) (int, string, string) {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "STREAMFAKE_CHILD_ARGS="+args)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		return code, stdout.String(), stderr.String()
+	}
+	code, out, _ := run("-h")
+	for _, want := range []string{"streamfake serves a fake of Cloudflare Stream", "-addr string", "(default \"127.0.0.1:8787\")", "-clock", "Examples:", "streamfake -addr 127.0.0.1:0", "/__streamfake/"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("-h output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 0 {
+		t.Errorf("-h exited %d", code)
+	}
+	code, _, errOut := run("-addr 127.0.0.1:0 -account nope")
+	if code != 2 || strings.Count(errOut, "streamfake:") != 1 {
+		t.Errorf("a bad account: exit %d, %q", code, errOut)
+	}
+	code, _, errOut = run("-addr 127.0.0.1:0 -token sUp3r-secret-value!")
+	if code != 2 || strings.Contains(errOut, "secret") {
+		t.Errorf("a bad token: exit %d, %q quotes it", code, errOut)
+	}
+}
+
+// TestBinaryTakesTheLibrarysCredentials: by default the command accepts
+// what New() does, the SDK's test key included.
+func TestBinaryTakesTheLibrarysCredentials(t *testing.T) {
+	var out bytes.Buffer
+	s, err := start([]string{"-addr", "127.0.0.1:0"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for name, h := range map[string]map[string]string{
+		"token":         {"Authorization": "Bearer " + streamfake.DefaultToken},
+		"email and key": {"X-Auth-Email": streamfake.DefaultEmail, "X-Auth-Key": streamfake.DefaultAPIKey},
+	} {
+		req, _ := http.NewRequest("GET", baseURL(t, out.String())+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", nil)
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d", name, resp.StatusCode)
+		}
+	}
+	for _, args := range [][]string{{"-api-key", ""}, {"-token", "", "-api-email", "", "-api-key", ""}} {
+		if s, err := start(append([]string{"-addr", "127.0.0.1:0"}, args...), &out); err == nil {
+			s.Close()
+			t.Errorf("%v: accepted", args)
+		}
+	}
+}
+
+// TestShutdownCleansUp: a certificate the command made is removed, one it
+// was told to write stays, and rules that never fired are mentioned.
+func TestShutdownCleansUp(t *testing.T) {
+	var out bytes.Buffer
+	s, err := start([]string{"-addr", "127.0.0.1:0", "-tls"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.MustAddFault(streamfake.FaultRule{Match: streamfake.FaultMatch{Operation: streamfake.OpDelete}, Action: streamfake.ServerError()})
+	made := s.certFile
+	if _, err := os.Stat(made); err != nil {
+		t.Fatal(err)
+	}
+	var stopped bytes.Buffer
+	s.shutdown(&stopped)
+	if _, err := os.Stat(made); !os.IsNotExist(err) {
+		t.Errorf("the certificate %s is still there: %v", made, err)
+	}
+	if !strings.Contains(stopped.String(), "fault rule fault-1 never fired") {
+		t.Errorf("shutdown does not mention the unfired rule: %s", stopped.String())
+	}
+	named := filepath.Join(t.TempDir(), "cert.pem")
+	s, err = start([]string{"-addr", "127.0.0.1:0", "-tls", "-tls-cert", named}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.shutdown(&stopped)
+	if _, err := os.Stat(named); err != nil {
+		t.Errorf("the certificate named by -tls-cert was removed: %v", err)
+	}
+}
+
+// TestManualClockOverTheAdminAPI: with -clock manual, POST /clock moves
+// the time the fake stamps; with the system clock it is refused.
+func TestManualClockOverTheAdminAPI(t *testing.T) {
+	var out bytes.Buffer
+	s, err := start([]string{"-addr", "127.0.0.1:0", "-clock", "manual", "-clock-start", "2026-01-02T03:04:05Z"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	admin := strings.TrimSuffix(baseURL(t, out.String()), "/client/v4") + streamfake.AdminPrefix
+	post := func(body string) (int, string) {
+		resp, err := http.Post(admin+"clock", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := post(`{"advance":"90s"}`); status != 200 || !strings.Contains(body, "2026-01-02T03:05:35Z") {
+		t.Errorf("advance: %d %s", status, body)
+	}
+	in, _ := s.AddLiveInput(streamfake.DefaultAccountID, streamfake.LiveInput{})
+	if want := time.Date(2026, 1, 2, 3, 5, 35, 0, time.UTC); !in.Created.Equal(want) {
+		t.Errorf("created %v, want %v", in.Created, want)
+	}
+	if status, body := post(`{"set":"2027-01-01T00:00:00Z"}`); status != 200 || !strings.Contains(body, "2027-01-01T00:00:00Z") {
+		t.Errorf("set: %d %s", status, body)
+	}
+	for _, bad := range []string{`{}`, `{"advance":"1s","set":"2027-01-01T00:00:00Z"}`, `{"advance":"soon"}`} {
+		if status, _ := post(bad); status != 400 {
+			t.Errorf("%s: %d", bad, status)
+		}
+	}
+	sys, err := start([]string{"-addr", "127.0.0.1:0"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Close()
+	resp, _ := http.Post(strings.TrimSuffix(sys.URL(), "/client/v4")+streamfake.AdminPrefix+"clock", "application/json", strings.NewReader(`{"advance":"1s"}`))
+	if resp.StatusCode != 409 {
+		t.Errorf("the system clock was moved: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+	for _, args := range [][]string{{"-clock", "sundial"}, {"-clock-start", "2026-01-02T03:04:05Z"}, {"-clock", "manual", "-clock-start", "yesterday"}} {
+		if s, err := start(append([]string{"-addr", "127.0.0.1:0"}, args...), &out); err == nil {
+			s.Close()
+			t.Errorf("%v: accepted", args)
+		}
 	}
 }
