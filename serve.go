@@ -265,7 +265,8 @@ func (x *exchange) complete(resp *response, sent []byte, panicMsg string) {
 		}
 		e.ResponseSize = int64(len(body))
 		if len(body) > maxLoggedResponse {
-			body, e.ResponseTruncated = body[:maxLoggedResponse:maxLoggedResponse], true
+			// A copy: a slice of the body would keep all of it alive.
+			body, e.ResponseTruncated = bytes.Clone(body[:maxLoggedResponse]), true
 		}
 		e.ResponseBody = body
 	})

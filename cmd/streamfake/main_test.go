@@ -417,3 +417,83 @@ func TestManualClockOverTheAdminAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryIsBounded measures the command's resident memory under
+// oversized uploads and huge list responses (STREAMFAKE_MEMORY=1 go test
+// -run TestMemoryIsBounded -v ./cmd/streamfake). The README's memory
+// section quotes its output.
+func TestMemoryIsBounded(t *testing.T) {
+	if os.Getenv("STREAMFAKE_MEMORY") == "" {
+		t.Skip("set STREAMFAKE_MEMORY=1 to measure")
+	}
+	c := startChild(t)
+	rss := func() int64 {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				var kb int64
+				fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+				return kb << 10
+			}
+		}
+		t.Fatal("no VmRSS")
+		return 0
+	}
+	mb := func(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+	idle := rss()
+	t.Logf("idle: %s", mb(idle))
+	upload := bytes.Repeat([]byte("x"), 64<<20)
+	for i := range 60 {
+		var body io.Reader = bytes.NewReader(upload)
+		if i%2 == 1 {
+			body = io.MultiReader(bytes.NewReader(upload)) // no length: sent chunked
+		}
+		req, _ := http.NewRequest("POST", c.base+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", body)
+		req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			if resp.StatusCode != 413 {
+				t.Errorf("upload %d: %d", i, resp.StatusCode)
+			}
+			resp.Body.Close()
+		}
+	}
+	afterUploads := rss()
+	t.Logf("after 60 uploads of 64 MiB: %s (+%s)", mb(afterUploads), mb(afterUploads-idle))
+	// 100,000 inputs, loaded as a state dump.
+	var dump bytes.Buffer
+	fmt.Fprintf(&dump, `{"accounts":[{"id":%q,"liveInputs":[`, streamfake.DefaultAccountID)
+	for i := range 100000 {
+		if i > 0 {
+			dump.WriteByte(',')
+		}
+		s := fmt.Sprintf("%032x", i+1)
+		fmt.Fprintf(&dump, `{"uid":%q,"created":"2026-01-02T03:04:05Z","modified":"2026-01-02T03:04:05Z","enabled":true,"meta":{"name":"input %d"},"recording":{"mode":"off"},"secrets":{"rtmps":%q,"rtmpsPlayback":%q,"srt":%q,"srtPlayback":%q,"webRTC":%q}}`, s, i, s, s, s, s, s)
+	}
+	dump.WriteString(`]}]}`)
+	req, _ := http.NewRequest("PUT", c.admin+"state", &dump)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 204 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("loading 100,000 inputs: %v %v %s", resp, err, b)
+	}
+	resp.Body.Close()
+	loaded := rss()
+	t.Logf("holding 100,000 inputs: %s (+%s)", mb(loaded), mb(loaded-idle))
+	var size int64
+	for range 100 {
+		req, _ := http.NewRequest("GET", c.base+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", nil)
+		req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	afterLists := rss()
+	t.Logf("after 100 lists of %s each: %s (+%s over idle, +%s over holding the inputs)", mb(size), mb(afterLists), mb(afterLists-idle), mb(afterLists-loaded))
+	if afterUploads-idle > 150e6 || afterLists-loaded > 150e6 {
+		t.Errorf("memory grew by more than 150 MB")
+	}
+}
