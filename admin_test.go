@@ -57,7 +57,7 @@ func TestAdminAPI(t *testing.T) {
 		{"unknown fault field", "POST", "faults", `{"action":{"kind":"reset"},"time":1}`, 400, []string{`unknown field \"time\"`}},
 		{"list faults", "GET", "faults", "", 200, []string{`"id":"fault-1"`, `"matched":0`}},
 		{"remove an unknown fault", "DELETE", "faults/fault-9", "", 404, []string{`no fault rule \"fault-9\"`}},
-		{"set a status", "PUT", "live_inputs/" + uid + "/status", `{"status":"connected"}`, 200, []string{`"status":"connected"`, DefaultAccountID}},
+		{"set a status", "PUT", "live_inputs/" + uid + "/status", `{"status":"connected"}`, 200, []string{`"status":{"current":{"reason":"connected","state":"connected"`, DefaultAccountID}},
 		{"set a bad status", "PUT", "live_inputs/" + uid + "/status", `{"status":"streaming"}`, 400, []string{`not a live input status`}},
 		{"set a status without one", "PUT", "live_inputs/" + uid + "/status", `{}`, 400, []string{`{\"status\": \"connected\"}`}},
 		{"set the status of an unknown input", "PUT", "live_inputs/" + strings.Repeat("0", 32) + "/status", `{"status":"connected"}`, 404, []string{`no live input \"00000000000000000000000000000000\" in any account`}},
@@ -84,7 +84,7 @@ func TestAdminAPI(t *testing.T) {
 	if r := do(t, f, "GET", inputsPath(accountA), "", bearer); r.status != 429 || r.header.Get("Retry-After") != "0" {
 		t.Errorf("admin fault did not act: %d %s", r.status, r.raw)
 	}
-	if in, _ := f.LiveInput(accountA, uid); in.Status != StatusConnected {
+	if in, _ := f.LiveInput(accountA, uid); in.Reason() != StatusConnected {
 		t.Errorf("status %q after the admin call", in.Status)
 	}
 	// Admin requests are not Cloudflare requests: they stay out of the log.
@@ -101,7 +101,7 @@ func TestAdminAPI(t *testing.T) {
 	if status, body := admin(t, f, "PUT", "state", dump); status != 204 {
 		t.Fatalf("load: %d %s", status, body)
 	}
-	if got := do(t, f, "GET", inputPath(accountA, uid), "", bearer); got.status != 200 || got.result(t)["status"] != "connected" {
+	if got := do(t, f, "GET", inputPath(accountA, uid), "", bearer); got.status != 200 || !strings.Contains(string(got.raw), `"status":{"current":{"reason":"connected"`) {
 		t.Errorf("after a load: %d %s", got.status, got.raw)
 	}
 	for _, c := range []struct{ method, path string }{{"DELETE", "requests"}, {"DELETE", "faults"}} {
@@ -234,7 +234,7 @@ func TestLoadStateRefusesBadInputs(t *testing.T) {
 	s := f.State()
 	mutations := map[string]func(*LiveInput){
 		"bad uid":    func(in *LiveInput) { in.UID = "x" },
-		"bad status": func(in *LiveInput) { in.Status = "on" },
+		"bad status": func(in *LiveInput) { in.Status = &ConnectionStatus{Current: StatusEntry{State: "on", Reason: "on"}} },
 		"bad mode":   func(in *LiveInput) { in.Recording.Mode = "manual" },
 		"bad meta":   func(in *LiveInput) { in.Meta = []byte("{") },
 		"bad secret": func(in *LiveInput) { in.Secrets.SRT = "" },

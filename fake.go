@@ -69,6 +69,7 @@ type config struct {
 	readTimeout time.Duration
 	logLimit    int
 	logBytes    int64
+	statusForm  StatusForm
 	// Standalone-server settings: see persist.go and admin.go.
 	stateFile, adminToken string
 	adminRemote           bool
@@ -255,6 +256,8 @@ func newFake(opts []Option) (*Fake, error) {
 		return nil, fmt.Errorf("WithMaxBodyBytes(%d) is negative", cfg.maxBody)
 	case cfg.readTimeout <= 0:
 		return nil, fmt.Errorf("WithReadTimeout(%v) is not positive", cfg.readTimeout)
+	case cfg.statusForm != StatusObject && cfg.statusForm != StatusString:
+		return nil, errStatusForm
 	}
 	seed := rand.Int64()
 	if cfg.seed != nil {

@@ -353,7 +353,8 @@ func TestDirectState(t *testing.T) {
 		if err := f.SetStatus(accountA, in.UID, s); err != nil {
 			t.Errorf("SetStatus(%s): %v", s, err)
 		}
-		if got := do(t, f, "GET", inputPath(accountA, in.UID), "", bearer).result(t)["status"]; got != string(s) {
+		got, _ := do(t, f, "GET", inputPath(accountA, in.UID), "", bearer).result(t)["status"].(map[string]any)
+		if current, _ := got["current"].(map[string]any); current["reason"] != string(s) || current["state"] != s.State() {
 			t.Errorf("status %v after SetStatus(%s)", got, s)
 		}
 	}

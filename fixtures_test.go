@@ -114,7 +114,7 @@ func TestFixtureBuilders(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(in.Meta) != `{"name":"studio"}` || in.Recording.Mode != "automatic" || in.Enabled ||
-		in.Status != streamfake.StatusConnected || len(in.Outputs) != 2 || in.Outputs[0].UID == "" || in.UID == "" {
+		in.Reason() != streamfake.StatusConnected || len(in.Outputs) != 2 || in.Outputs[0].UID == "" || in.UID == "" {
 		t.Errorf("stored %+v", in)
 	}
 	if *in.DeleteRecordingAfterDays != 45 {

@@ -92,13 +92,18 @@ func (f *Fake) createALiveInput(c *call) response {
 	}
 	applyLiveInputBody(in, c.body)
 	a.add(in)
-	return success(in.wire(a.customerCode))
+	return success(f.inputJSON(a, in))
+}
+
+// inputJSON renders a live input as the API answers it, now.
+func (f *Fake) inputJSON(a *account, in *LiveInput) liveInputJSON {
+	return in.wire(a.customerCode, f.now(), f.cfg.statusForm)
 }
 
 // stream-live-inputs-retrieve-a-live-input
 func (f *Fake) retrieveALiveInput(c *call) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
-		return success(in.wire(a.customerCode))
+		return success(f.inputJSON(a, in))
 	})
 }
 
@@ -107,7 +112,7 @@ func (f *Fake) updateALiveInput(c *call) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
 		applyLiveInputBody(in, c.body)
 		in.Modified = f.now()
-		return success(in.wire(a.customerCode))
+		return success(f.inputJSON(a, in))
 	})
 }
 
@@ -129,7 +134,7 @@ func (f *Fake) setEnabled(c *call, enabled bool) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
 		in.Enabled = enabled
 		in.Modified = f.now()
-		return success(in.wire(a.customerCode))
+		return success(f.inputJSON(a, in))
 	})
 }
 
@@ -139,7 +144,7 @@ func (f *Fake) rotateKeysForALiveInput(c *call) response {
 		in.Secrets = f.newSecrets()
 		in.KeysRotatedAt = f.now()
 		in.Modified = in.KeysRotatedAt
-		return success(in.wire(a.customerCode))
+		return success(f.inputJSON(a, in))
 	})
 }
 

@@ -5,33 +5,6 @@ import (
 	"time"
 )
 
-// Status is the connection status of a live input, as Cloudflare reports it.
-// The zero value, StatusNone, is reported as null: nothing has connected yet.
-type Status string
-
-// The statuses Cloudflare's OpenAPI document lists for a live input.
-const (
-	StatusNone                     Status = ""
-	StatusConnected                Status = "connected"
-	StatusReconnected              Status = "reconnected"
-	StatusReconnecting             Status = "reconnecting"
-	StatusClientDisconnect         Status = "client_disconnect"
-	StatusTTLExceeded              Status = "ttl_exceeded"
-	StatusFailedToConnect          Status = "failed_to_connect"
-	StatusFailedToReconnect        Status = "failed_to_reconnect"
-	StatusNewConfigurationAccepted Status = "new_configuration_accepted"
-)
-
-// Valid reports whether s is one of the statuses Cloudflare documents.
-func (s Status) Valid() bool {
-	switch s {
-	case StatusNone, StatusConnected, StatusReconnected, StatusReconnecting, StatusClientDisconnect,
-		StatusTTLExceeded, StatusFailedToConnect, StatusFailedToReconnect, StatusNewConfigurationAccepted:
-		return true
-	}
-	return false
-}
-
 // Recording modes.
 const (
 	RecordingOff       = "off"
@@ -70,7 +43,7 @@ type LiveInput struct {
 	// Nil means {}.
 	Meta      json.RawMessage `json:"meta"`
 	Recording Recording       `json:"recording"` // what is recorded, and how recordings are shown
-	Status    Status          `json:"status"`    // the connection status; StatusNone until a broadcaster connects
+	Status    *ConnectionStatus `json:"status"`  // the connection status; nil (null) until a broadcaster first connects
 	Secrets   Secrets         `json:"secrets"`   // behind the stream keys, passphrases and WebRTC URL
 	Outputs   []Output        `json:"outputs"`   // simulcast targets, in creation order
 }
@@ -121,6 +94,7 @@ func (in LiveInput) clone() LiveInput {
 	if in.Outputs != nil {
 		out.Outputs = append([]Output{}, in.Outputs...)
 	}
+	out.Status = in.Status.clone()
 	return out
 }
 
@@ -151,7 +125,7 @@ type (
 		RTMPSPlayback            rtmpsJSON       `json:"rtmpsPlayback"`
 		SRT                      srtJSON         `json:"srt"`
 		SRTPlayback              srtJSON         `json:"srtPlayback"`
-		Status                   *Status         `json:"status"`
+		Status                   json.RawMessage `json:"status"`
 		UID                      string          `json:"uid"`
 		WebRTC                   urlJSON         `json:"webRTC"`
 		WebRTCPlayback           urlJSON         `json:"webRTCPlayback"`
@@ -204,7 +178,7 @@ func metaOrEmpty(m json.RawMessage) json.RawMessage {
 
 // wire renders the input as Cloudflare does. customerCode is the account's
 // "customer-…" host label, shared by all its inputs.
-func (in *LiveInput) wire(customerCode string) liveInputJSON {
+func (in *LiveInput) wire(customerCode string, now time.Time, form StatusForm) liveInputJSON {
 	key := func(secret string) string { return secret + "k" + in.UID }
 	host := "https://customer-" + customerCode + ".cloudflarestream.com/"
 	j := liveInputJSON{
@@ -234,10 +208,7 @@ func (in *LiveInput) wire(customerCode string) liveInputJSON {
 	if !in.KeysRotatedAt.IsZero() {
 		j.KeysRotatedAt = formatTime(in.KeysRotatedAt)
 	}
-	if in.Status != StatusNone {
-		s := in.Status
-		j.Status = &s
-	}
+	j.Status = in.Status.wire(now, form)
 	return j
 }
 

@@ -84,10 +84,16 @@ func (f *Fake) AddLiveInput(accountID string, in LiveInput) (LiveInput, error) {
 	case f.holds(in.UID):
 		return LiveInput{}, fmt.Errorf("streamfake: uid %q is already in use", in.UID)
 	}
-	if !in.Status.Valid() {
-		return LiveInput{}, fmt.Errorf("streamfake: %q is not a live input status", in.Status)
+	if err := in.Status.check(); err != nil {
+		return LiveInput{}, fmt.Errorf("streamfake: %w", err)
 	}
 	now := f.now()
+	if in.Status != nil {
+		in.Status.fillTimes(now)
+		if in.Status.History == nil {
+			in.Status.History = []StatusEntry{}
+		}
+	}
 	if in.Created.IsZero() {
 		in.Created = now
 	}
@@ -120,9 +126,12 @@ func (f *Fake) holds(uid string) bool {
 	return false
 }
 
-// SetStatus sets a live input's connection status, as a broadcaster
-// connecting or dropping would. Only the statuses Cloudflare documents are
-// accepted; StatusNone sets it back to null.
+// SetStatus moves a live input to a new connection status, at the fake's
+// clock, as a broadcaster connecting or dropping would: the current entry
+// ends and joins the history. Only the reasons Cloudflare documents are
+// accepted; StatusNone sets the status back to null. It changes the status
+// alone: for the whole life of a broadcast, with recordings and webhooks,
+// see Connect.
 func (f *Fake) SetStatus(accountID, uid string, status Status) error {
 	if !status.Valid() {
 		return fmt.Errorf("streamfake: %q is not a live input status", status)
@@ -137,7 +146,7 @@ func (f *Fake) SetStatus(accountID, uid string, status Status) error {
 	if in == nil {
 		return fmt.Errorf("%w %q", ErrUnknownLiveInput, uid)
 	}
-	in.Status = status
+	in.setStatus(status, f.now())
 	return nil
 }
 

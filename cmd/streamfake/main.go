@@ -124,6 +124,7 @@ func start(args []string, stdout io.Writer) (*server, error) {
 	adminRemote := fs.Bool("admin-remote", false, "let the admin API answer clients that are not on loopback, and from web pages")
 	useTLS := fs.Bool("tls", false, "serve HTTPS with a self-signed certificate made at start")
 	certFile := fs.String("tls-cert", "", "with -tls, where to write the certificate (default: a temporary file, removed at shutdown)")
+	statusForm := fs.String("status-form", "object", "how a live input's status is answered: 'object', as Cloudflare answers it, or 'string', as its OpenAPI document declares it")
 	clock := fs.String("clock", "system", "'system', or 'manual': time moves only through POST /__streamfake/clock")
 	clockStart := fs.String("clock-start", "", "with -clock manual, the time it starts at (RFC 3339; default: now)")
 	if err := fs.Parse(args); err != nil {
@@ -155,6 +156,13 @@ func start(args []string, stdout io.Writer) (*server, error) {
 	}
 	if *seed != 0 {
 		opts = append(opts, streamfake.WithSeed(*seed))
+	}
+	switch *statusForm {
+	case "object":
+	case "string":
+		opts = append(opts, streamfake.WithStatusForm(streamfake.StatusString))
+	default:
+		return nil, fmt.Errorf("-status-form %q: the forms are object and string", *statusForm)
 	}
 	switch *clock {
 	case "system":

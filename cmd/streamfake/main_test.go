@@ -368,6 +368,30 @@ func TestShutdownCleansUp(t *testing.T) {
 
 // TestManualClockOverTheAdminAPI: with -clock manual, POST /clock moves
 // the time the fake stamps; with the system clock it is refused.
+func TestStatusFormFlag(t *testing.T) {
+	for form, want := range map[string]string{"object": `"status":{"current":{"reason":"connected"`, "string": `"status":"connected"`} {
+		var out bytes.Buffer
+		s, err := start([]string{"-addr", "127.0.0.1:0", "-status-form", form}, &out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, _ := s.AddLiveInput(streamfake.DefaultAccountID, streamfake.LiveInput{})
+		s.SetStatus(streamfake.DefaultAccountID, in.UID, streamfake.StatusConnected)
+		req, _ := http.NewRequest("GET", s.URL()+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs/"+in.UID, nil)
+		req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		s.Close()
+		if !strings.Contains(string(b), want) {
+			t.Errorf("-status-form %s: %s", form, b)
+		}
+	}
+}
+
 func TestManualClockOverTheAdminAPI(t *testing.T) {
 	var out bytes.Buffer
 	s, err := start([]string{"-addr", "127.0.0.1:0", "-clock", "manual", "-clock-start", "2026-01-02T03:04:05Z"}, &out)
@@ -410,7 +434,7 @@ func TestManualClockOverTheAdminAPI(t *testing.T) {
 		t.Errorf("the system clock was moved: %d", resp.StatusCode)
 	}
 	resp.Body.Close()
-	for _, args := range [][]string{{"-clock", "sundial"}, {"-clock-start", "2026-01-02T03:04:05Z"}, {"-clock", "manual", "-clock-start", "yesterday"}} {
+	for _, args := range [][]string{{"-status-form", "enum"}, {"-clock", "sundial"}, {"-clock-start", "2026-01-02T03:04:05Z"}, {"-clock", "manual", "-clock-start", "yesterday"}} {
 		if s, err := start(append([]string{"-addr", "127.0.0.1:0"}, args...), &out); err == nil {
 			s.Close()
 			t.Errorf("%v: accepted", args)
