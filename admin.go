@@ -335,7 +335,7 @@ func (f *Fake) adminSetStatus(w http.ResponseWriter, r *http.Request, uid string
 		return
 	}
 	in, _ := f.LiveInput(account, uid)
-	adminJSON(w, http.StatusOK, map[string]any{"account": account, "uid": uid, "status": in.Status.wire(f.now(), f.cfg.statusForm)})
+	adminJSON(w, http.StatusOK, map[string]any{"account": account, "uid": uid, "status": json.RawMessage(appendStatus(nil, in.Status, f.now(), f.cfg.statusForm))})
 }
 
 func (f *Fake) adminMoveClock(w http.ResponseWriter, body []byte) {

@@ -176,7 +176,7 @@ func BenchmarkValidate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if errs := validate(s, doc); errs != nil {
+		if errs := checkBody(s, doc); errs != nil {
 			b.Fatal(errs)
 		}
 	}

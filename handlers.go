@@ -1,11 +1,13 @@
 package streamfake
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/big"
 	"net/http"
 	"net/url"
+	"strconv"
 )
 
 // dispatch runs the call's operation.
@@ -67,17 +69,34 @@ func (f *Fake) listLiveInputs(c *call) response {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	a := f.accounts[c.account]
-	items := make([]liveInputSummaryJSON, 0, len(a.order))
-	for _, uid := range a.order {
-		items = append(items, a.inputs[uid].summary())
-	}
 	// Every input is returned at once, so range (the count this response
 	// covers) equals total.
-	return success(struct {
-		LiveInputs []liveInputSummaryJSON `json:"liveInputs"`
-		Range      int                    `json:"range"`
-		Total      int                    `json:"total"`
-	}{items, len(items), len(items)})
+	return successResponse(func(b []byte) []byte {
+		b = append(b, `{"liveInputs":[`...)
+		for i, uid := range a.order {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendSummary(b, a.inputs[uid])
+		}
+		b = append(b, `],"range":`...)
+		b = strconv.AppendInt(b, int64(len(a.order)), 10)
+		b = append(b, `,"total":`...)
+		b = strconv.AppendInt(b, int64(len(a.order)), 10)
+		return append(b, '}')
+	})
+}
+
+// inputResponse answers a live input as the API shows it, now. The caller
+// holds f.mu.
+func (f *Fake) inputResponse(a *account, in *LiveInput) response {
+	now := f.now()
+	return successResponse(func(b []byte) []byte { return appendLiveInput(b, in, a.customerCode, now, f.cfg.statusForm) })
+}
+
+// deleted is the answer to a delete: the envelope with a null result.
+func deleted() response {
+	return successResponse(func(b []byte) []byte { return append(b, "null"...) })
 }
 
 // stream-live-inputs-create-a-live-input
@@ -90,29 +109,22 @@ func (f *Fake) createALiveInput(c *call) response {
 		UID: f.newID(), Created: now, Modified: now, Enabled: true,
 		Recording: Recording{Mode: RecordingOff}, Secrets: f.newSecrets(),
 	}
-	applyLiveInputBody(in, c.body)
+	c.patch.apply(in)
 	a.add(in)
-	return success(f.inputJSON(a, in))
-}
-
-// inputJSON renders a live input as the API answers it, now.
-func (f *Fake) inputJSON(a *account, in *LiveInput) liveInputJSON {
-	return in.wire(a.customerCode, f.now(), f.cfg.statusForm)
+	return f.inputResponse(a, in)
 }
 
 // stream-live-inputs-retrieve-a-live-input
 func (f *Fake) retrieveALiveInput(c *call) response {
-	return f.withInput(c, func(a *account, in *LiveInput) response {
-		return success(f.inputJSON(a, in))
-	})
+	return f.withInput(c, f.inputResponse)
 }
 
 // stream-live-inputs-update-a-live-input
 func (f *Fake) updateALiveInput(c *call) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
-		applyLiveInputBody(in, c.body)
+		c.patch.apply(in)
 		in.Modified = f.now()
-		return success(f.inputJSON(a, in))
+		return f.inputResponse(a, in)
 	})
 }
 
@@ -120,7 +132,7 @@ func (f *Fake) updateALiveInput(c *call) response {
 func (f *Fake) deleteALiveInput(c *call) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
 		a.remove(in.UID)
-		return success(nil)
+		return deleted()
 	})
 }
 
@@ -134,7 +146,7 @@ func (f *Fake) setEnabled(c *call, enabled bool) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
 		in.Enabled = enabled
 		in.Modified = f.now()
-		return success(f.inputJSON(a, in))
+		return f.inputResponse(a, in)
 	})
 }
 
@@ -144,18 +156,23 @@ func (f *Fake) rotateKeysForALiveInput(c *call) response {
 		in.Secrets = f.newSecrets()
 		in.KeysRotatedAt = f.now()
 		in.Modified = in.KeysRotatedAt
-		return success(f.inputJSON(a, in))
+		return f.inputResponse(a, in)
 	})
 }
 
 // stream-live-inputs-list-all-outputs-associated-with-a-specified-live-input
 func (f *Fake) listAllOutputs(c *call) response {
 	return f.withInput(c, func(_ *account, in *LiveInput) response {
-		out := make([]outputJSON, 0, len(in.Outputs))
-		for _, o := range in.Outputs {
-			out = append(out, o.wire())
-		}
-		return success(out)
+		return successResponse(func(b []byte) []byte {
+			b = append(b, '[')
+			for i, o := range in.Outputs {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendOutput(b, o)
+			}
+			return append(b, ']')
+		})
 	})
 }
 
@@ -170,8 +187,12 @@ func (f *Fake) createANewOutput(c *call) response {
 			o.Enabled = e
 		}
 		in.Outputs = append(in.Outputs, o)
-		return success(o.wire())
+		return outputResponse(o)
 	})
+}
+
+func outputResponse(o Output) response {
+	return successResponse(func(b []byte) []byte { return appendOutput(b, o) })
 }
 
 // withOutput runs fn on the call's output under the lock, or answers not found.
@@ -190,7 +211,7 @@ func (f *Fake) withOutput(c *call, fn func(in *LiveInput, i int) response) respo
 func (f *Fake) updateAnOutput(c *call) response {
 	return f.withOutput(c, func(in *LiveInput, i int) response {
 		in.Outputs[i].Enabled = c.body["enabled"].(bool)
-		return success(in.Outputs[i].wire())
+		return outputResponse(in.Outputs[i])
 	})
 }
 
@@ -198,55 +219,138 @@ func (f *Fake) updateAnOutput(c *call) response {
 func (f *Fake) deleteAnOutput(c *call) response {
 	return f.withOutput(c, func(in *LiveInput, i int) response {
 		in.Outputs = append(in.Outputs[:i:i], in.Outputs[i+1:]...)
-		return success(nil)
+		return deleted()
 	})
 }
 
-// applyLiveInputBody sets the fields a validated create or update body
-// carries; fields it leaves out stay as they are.
-func applyLiveInputBody(in *LiveInput, body map[string]any) {
-	for k, v := range body {
-		switch k {
-		case "defaultCreator":
-			in.DefaultCreator = v.(string)
-		case "deleteRecordingAfterDays":
-			if v == nil {
-				in.DeleteRecordingAfterDays = nil // null removes a scheduled deletion
-			} else {
-				d, _ := v.(json.Number).Float64() // the schema bounds it to a float64
-				in.DeleteRecordingAfterDays = &d
-			}
-		case "enabled":
-			in.Enabled = v.(bool)
-		case "meta":
-			in.Meta = encodeJSON(v)
-		case "preferLowLatency":
-			in.PreferLowLatency = v.(bool)
-		case "recording":
-			applyRecording(&in.Recording, v.(map[string]any))
-		}
+// liveInputPatch is a validated create or update body: the fields it
+// sets, each with a bit in set. It is built from the decoded body
+// (patchFromBody) or, on the fast path, straight from its bytes
+// (fastLiveInputPatch); apply is the one place that changes an input.
+type liveInputPatch struct {
+	set                                    patchField
+	defaultCreator                         string
+	deleteDays                             *float64 // nil when set: null, no scheduled deletion
+	enabled                                bool
+	preferLowLatency                       bool
+	meta                                   []byte // compact, keys sorted, number literals as sent
+	allowedOrigins                         []string
+	hideLiveViewerCount, requireSignedURLs bool
+	mode                                   string
+	timeoutSeconds                         int64
+}
+
+// patchField names a field of a live-input body.
+type patchField uint16
+
+const (
+	patchDefaultCreator patchField = 1 << iota
+	patchDeleteDays
+	patchEnabled
+	patchPreferLowLatency
+	patchMeta
+	patchAllowedOrigins
+	patchHideLiveViewerCount
+	patchMode
+	patchRequireSignedURLs
+	patchTimeoutSeconds
+)
+
+// apply sets the fields the patch carries; the others stay as they are.
+func (p *liveInputPatch) apply(in *LiveInput) {
+	has := func(f patchField) bool { return p.set&f != 0 }
+	if has(patchDefaultCreator) {
+		in.DefaultCreator = p.defaultCreator
+	}
+	if has(patchDeleteDays) {
+		in.DeleteRecordingAfterDays = p.deleteDays // nil: null removes a scheduled deletion
+	}
+	if has(patchEnabled) {
+		in.Enabled = p.enabled
+	}
+	if has(patchPreferLowLatency) {
+		in.PreferLowLatency = p.preferLowLatency
+	}
+	if has(patchMeta) {
+		in.Meta = p.meta
+	}
+	if has(patchAllowedOrigins) {
+		in.Recording.AllowedOrigins = p.allowedOrigins
+	}
+	if has(patchHideLiveViewerCount) {
+		in.Recording.HideLiveViewerCount = p.hideLiveViewerCount
+	}
+	if has(patchMode) {
+		in.Recording.Mode = p.mode
+	}
+	if has(patchRequireSignedURLs) {
+		in.Recording.RequireSignedURLs = p.requireSignedURLs
+	}
+	if has(patchTimeoutSeconds) {
+		in.Recording.TimeoutSeconds = p.timeoutSeconds
 	}
 }
 
-func applyRecording(rec *Recording, body map[string]any) {
+// patchFromBody reads a decoded body that checkBody accepted.
+func patchFromBody(body map[string]any) *liveInputPatch {
+	p := &liveInputPatch{}
 	for k, v := range body {
 		switch k {
-		case "allowedOrigins":
-			origins := []string{}
-			for _, o := range v.([]any) {
-				origins = append(origins, o.(string))
+		case "defaultCreator":
+			p.set |= patchDefaultCreator
+			p.defaultCreator = v.(string)
+		case "deleteRecordingAfterDays":
+			p.set |= patchDeleteDays
+			if v != nil {
+				d, _ := v.(json.Number).Float64() // the schema bounds it to a float64
+				p.deleteDays = &d
 			}
-			rec.AllowedOrigins = origins
-		case "hideLiveViewerCount":
-			rec.HideLiveViewerCount = v.(bool)
-		case "mode":
-			rec.Mode = v.(string)
-		case "requireSignedURLs":
-			rec.RequireSignedURLs = v.(bool)
-		case "timeoutSeconds":
-			rec.TimeoutSeconds = integer(v.(json.Number))
+		case "enabled":
+			p.set |= patchEnabled
+			p.enabled = v.(bool)
+		case "meta":
+			p.set |= patchMeta
+			p.meta = encodeMeta(v)
+		case "preferLowLatency":
+			p.set |= patchPreferLowLatency
+			p.preferLowLatency = v.(bool)
+		case "recording":
+			for k, v := range v.(map[string]any) {
+				switch k {
+				case "allowedOrigins":
+					p.set |= patchAllowedOrigins
+					p.allowedOrigins = []string{}
+					for _, o := range v.([]any) {
+						p.allowedOrigins = append(p.allowedOrigins, o.(string))
+					}
+				case "hideLiveViewerCount":
+					p.set |= patchHideLiveViewerCount
+					p.hideLiveViewerCount = v.(bool)
+				case "mode":
+					p.set |= patchMode
+					p.mode = v.(string)
+				case "requireSignedURLs":
+					p.set |= patchRequireSignedURLs
+					p.requireSignedURLs = v.(bool)
+				case "timeoutSeconds":
+					p.set |= patchTimeoutSeconds
+					p.timeoutSeconds = integer(v.(json.Number))
+				}
+			}
 		}
 	}
+	return p
+}
+
+// encodeMeta encodes a decoded meta as the fake keeps it: compact, keys
+// sorted, number literals as sent.
+func encodeMeta(v any) []byte {
+	var scratch [256]byte
+	meta, ok := appendValue(scratch[:0], v)
+	if !ok {
+		panic("streamfake: meta that the checks passed does not encode") // a bug: ServeHTTP answers 500
+	}
+	return bytes.Clone(meta)
 }
 
 // integer converts a JSON integer the schema has bounded to int64, including

@@ -2,7 +2,6 @@ package streamfake
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -22,43 +20,9 @@ type response struct {
 	header http.Header
 	body   []byte
 	codes  []int
-}
-
-// envelope is Cloudflare's response body.
-type envelope struct {
-	Success  bool       `json:"success"`
-	Errors   []APIError `json:"errors"`
-	Messages []APIError `json:"messages"`
-	Result   any        `json:"result"`
-}
-
-func marshalEnvelope(env envelope) []byte { return encodeJSON(env) }
-
-// encodeJSON encodes v without HTML escaping, so "<" in meta is echoed as
-// sent rather than as \u003c.
-func encodeJSON(v any) []byte {
-	b := encodeBuffers.Get().(*bytes.Buffer)
-	defer encodeBuffers.Put(b)
-	b.Reset()
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		// Only a value JSON cannot hold gets here; the checks on request
-		// bodies keep them out, and ServeHTTP turns this into a 500.
-		panic("streamfake: encoding a response: " + err.Error())
-	}
-	// The body outlives the buffer: it goes into the request log.
-	return bytes.Clone(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
-}
-
-// encodeBuffers saves growing a buffer for every response. A pool is not
-// state: what it holds is never read back.
-var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func success(result any) response {
-	return response{status: http.StatusOK, body: marshalEnvelope(envelope{
-		Success: true, Errors: []APIError{}, Messages: []APIError{}, Result: result,
-	})}
+	// pooled, when set, is the buffer body lies in: the log copies what
+	// it keeps, and ServeHTTP returns the buffer once the body is written.
+	pooled *[]byte
 }
 
 // failure builds an error response. Every failure has a 4xx or 5xx status,
@@ -68,16 +32,19 @@ func failure(status int, errs ...APIError) response {
 	for i, e := range errs {
 		codes[i] = e.Code
 	}
-	return response{status: status, codes: codes, body: marshalEnvelope(envelope{
-		Success: false, Errors: errs, Messages: []APIError{},
-	})}
+	b := make([]byte, 0, 128+64*len(errs))
+	b = append(b, `{"success":false,"errors":`...)
+	b = appendAPIErrors(b, errs)
+	b = append(b, `,"messages":[],"result":null}`...)
+	return response{status: status, codes: codes, body: b}
 }
 
 // call is a routed, authenticated request with its body decoded.
 type call struct {
 	route
 	rawQuery string
-	body     map[string]any // the decoded body, for operations that take one
+	body     map[string]any  // the decoded body, for operations that take one
+	patch    *liveInputPatch // a create or update body, as the fields it sets
 }
 
 // handle serves one request whose body has arrived: route, size limit,
@@ -97,11 +64,23 @@ func (f *Fake) handle(rt route, r *http.Request, body arrivedBody) response {
 	}
 	c := &call{route: rt, rawQuery: r.URL.RawQuery}
 	if s := f.schemaFor(rt.op); s != nil {
-		doc, fail := parseBody(r.Header, body.data, s)
+		if fail := checkBodyHeaders(r.Header, body.data); fail != nil {
+			return *fail
+		}
+		if s == requestSchemas().liveInput {
+			if p, ok := fastLiveInputPatch(body.data); ok {
+				c.patch = p
+				return f.dispatch(c)
+			}
+		}
+		doc, fail := parseBody(body.data, s)
 		if fail != nil {
 			return *fail
 		}
 		c.body = doc
+		if s == requestSchemas().liveInput {
+			c.patch = patchFromBody(doc)
+		}
 	}
 	return f.dispatch(c)
 }
@@ -132,10 +111,13 @@ func (f *Fake) readBody(w http.ResponseWriter, r *http.Request) (b arrivedBody) 
 		return arrivedBody{size: n, tooLarge: true}
 	}
 	// A deadline for this body alone: the server's own ReadTimeout would
-	// also cut the requests that a fault deliberately holds.
-	rc := http.NewResponseController(w)
-	if rc.SetReadDeadline(time.Now().Add(f.cfg.readTimeout)) == nil {
-		defer rc.SetReadDeadline(time.Time{})
+	// also cut the requests that a fault deliberately holds. A recorder has
+	// no connection, and asking it for one costs an error value.
+	if canSetReadDeadline(w) {
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(f.cfg.readTimeout)) == nil {
+			defer rc.SetReadDeadline(time.Time{})
+		}
 	}
 	var err error
 	if n > 0 {
@@ -159,6 +141,21 @@ func (f *Fake) readBody(w http.ResponseWriter, r *http.Request) (b arrivedBody) 
 		b.incomplete, b.timedOut = true, errors.As(err, &ne) && ne.Timeout()
 	}
 	return b
+}
+
+// canSetReadDeadline reports whether w, or a writer it wraps, can set a
+// read deadline, as http.ResponseController looks for one.
+func canSetReadDeadline(w http.ResponseWriter) bool {
+	for {
+		switch t := w.(type) {
+		case interface{ SetReadDeadline(time.Time) error }:
+			return true
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return false
+		}
+	}
 }
 
 // incompleteBody answers a request whose body did not fully arrive. Such a
@@ -216,6 +213,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := f.handle(rt, r, body)
+	defer resp.release()
 	for _, d := range p.after {
 		x.faults = append(x.faults, d.record)
 		if !f.wait(r.Context(), d.wait) {
@@ -264,9 +262,12 @@ func (x *exchange) complete(resp *response, sent []byte, panicMsg string) {
 			e.Status, e.ErrorCodes, body = resp.status, resp.codes, resp.body
 		}
 		e.ResponseSize = int64(len(body))
-		if len(body) > maxLoggedResponse {
+		switch {
+		case len(body) > maxLoggedResponse:
 			// A copy: a slice of the body would keep all of it alive.
 			body, e.ResponseTruncated = bytes.Clone(body[:maxLoggedResponse]), true
+		case resp != nil && resp.pooled != nil:
+			body = bytes.Clone(body) // the buffer goes back to the pool
 		}
 		e.ResponseBody = body
 	})
@@ -314,12 +315,16 @@ func (x *exchange) writeHeader(resp response) {
 	for k, v := range resp.header {
 		h[k] = v
 	}
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "application/json")
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = jsonContentType
 	}
-	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	h["Content-Length"] = []string{strconv.Itoa(len(resp.body))}
 	x.w.WriteHeader(resp.status)
 }
+
+// jsonContentType is every envelope's Content-Type. net/http never changes
+// a header's values, so all responses can share one.
+var jsonContentType = []string{"application/json"}
 
 // cut ends the connection without a (complete) response: sent is what went
 // out before. reset sends a TCP RST instead of a FIN. Without a connection

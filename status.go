@@ -201,36 +201,3 @@ const statusTimeFormat = "2006-01-02T15:04:05.000Z"
 
 // errStatusForm is New's error for a form it does not know.
 var errStatusForm = errors.New("WithStatusForm: the forms are StatusObject and StatusString")
-
-// wire renders the status as a response shows it, at time now.
-func (s *ConnectionStatus) wire(now time.Time, form StatusForm) json.RawMessage {
-	switch {
-	case s == nil:
-		return json.RawMessage("null")
-	case form == StatusString:
-		b, _ := json.Marshal(s.Current.Reason)
-		return b
-	}
-	type entryJSON struct {
-		Reason    Status `json:"reason"`
-		State     string `json:"state"`
-		EnteredAt string `json:"statusEnteredAt"`
-		LastSeen  string `json:"statusLastSeen"`
-	}
-	entry := func(e StatusEntry) entryJSON {
-		return entryJSON{Reason: e.Reason, State: e.State, EnteredAt: e.EnteredAt.UTC().Format(statusTimeFormat), LastSeen: e.LastSeen.UTC().Format(statusTimeFormat)}
-	}
-	current := s.Current
-	if current.State == StateConnected && now.After(current.LastSeen) {
-		current.LastSeen = now // its broadcaster is still sending
-	}
-	out := struct {
-		Current entryJSON   `json:"current"`
-		History []entryJSON `json:"history"`
-	}{Current: entry(current), History: make([]entryJSON, len(s.History))}
-	for i, e := range s.History {
-		out.History[i] = entry(e)
-	}
-	b, _ := json.Marshal(out)
-	return b
-}

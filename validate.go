@@ -3,7 +3,6 @@ package streamfake
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -17,24 +16,32 @@ import (
 	"github.com/xeipuuv/gojsonschema"
 )
 
+// bodySchema is a request schema, compiled, with its fast path.
+type bodySchema struct {
+	name     string
+	compiled *gojsonschema.Schema
+	// certainlyValid says true only for bodies compiled accepts (fastpath.go).
+	certainlyValid func(doc any) bool
+}
+
 // compiledSchemas holds the request schemas, compiled once per process: they
 // never change, and compiling is far slower than validating.
 type compiledSchemas struct {
-	liveInput, outputCreate, outputUpdate *gojsonschema.Schema
+	liveInput, outputCreate, outputUpdate *bodySchema
 }
 
 var requestSchemas = sync.OnceValue(func() compiledSchemas {
-	compile := func(name string) *gojsonschema.Schema {
+	compile := func(name string, fast func(any) bool) *bodySchema {
 		s, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(schema.Read(name)))
 		if err != nil {
 			panic(fmt.Sprintf("streamfake: schema %s does not compile: %v", name, err))
 		}
-		return s
+		return &bodySchema{name: name, compiled: s, certainlyValid: fast}
 	}
 	return compiledSchemas{
-		liveInput:    compile(schema.LiveInputRequest),
-		outputCreate: compile(schema.OutputCreateRequest),
-		outputUpdate: compile(schema.OutputUpdateRequest),
+		liveInput:    compile(schema.LiveInputRequest, liveInputCertainlyValid),
+		outputCreate: compile(schema.OutputCreateRequest, outputCreateCertainlyValid),
+		outputUpdate: compile(schema.OutputUpdateRequest, outputUpdateCertainlyValid),
 	}
 })
 
@@ -51,24 +58,8 @@ func (l decodedLoader) JsonReference() (gojsonreference.JsonReference, error) {
 	return gojsonreference.NewJsonReference("#")
 }
 
-// decodeJSON parses a request body the way gojsonschema expects it: numbers
-// stay json.Number, so 1.50 is echoed as 1.50 and large integers keep their digits.
-// It rejects trailing data after the first value.
-func decodeJSON(body []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
-	}
-	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
-		return nil, errors.New("data after the JSON value")
-	}
-	return doc, nil
-}
-
 // schemaFor returns the body schema of an operation that takes a body.
-func (f *Fake) schemaFor(op Operation) *gojsonschema.Schema {
+func (f *Fake) schemaFor(op Operation) *bodySchema {
 	s := requestSchemas()
 	switch op {
 	case OpCreate, OpUpdate:
@@ -81,11 +72,12 @@ func (f *Fake) schemaFor(op Operation) *gojsonschema.Schema {
 	return nil
 }
 
-// parseBody checks the Content-Type, decodes the body and validates it.
-func parseBody(h http.Header, body []byte, s *gojsonschema.Schema) (map[string]any, *response) {
-	fail := func(status int, errs ...APIError) (map[string]any, *response) {
+// checkBodyHeaders refuses a body that is not JSON before anything reads
+// it: another Content-Type, no body, or bytes that are not UTF-8.
+func checkBodyHeaders(h http.Header, body []byte) *response {
+	fail := func(status int, errs ...APIError) *response {
 		r := failure(status, errs...)
-		return nil, &r
+		return &r
 	}
 	if ct := h.Get("Content-Type"); ct != "" && ct != "application/json" && !isJSONContentType(ct) {
 		return fail(http.StatusBadRequest, APIError{Code: CodeContentTypeNotJSON, Message: msgContentTypeNotJSON})
@@ -98,25 +90,35 @@ func parseBody(h http.Header, body []byte, s *gojsonschema.Schema) (map[string]a
 		// would echo what the client never sent.
 		return fail(http.StatusBadRequest, APIError{Code: CodeMalformedJSON, Message: msgNotUTF8})
 	}
+	return nil
+}
+
+// parseBody decodes a body that passed checkBodyHeaders and validates it.
+func parseBody(body []byte, s *bodySchema) (map[string]any, *response) {
 	doc, err := decodeJSON(body)
 	if err != nil {
-		return fail(http.StatusBadRequest, APIError{Code: CodeMalformedJSON, Message: msgMalformedJSON})
+		r := failure(http.StatusBadRequest, APIError{Code: CodeMalformedJSON, Message: msgMalformedJSON})
+		return nil, &r
 	}
 	if errs := checkBody(s, doc); errs != nil {
-		return fail(http.StatusBadRequest, errs...)
+		r := failure(http.StatusBadRequest, errs...)
+		return nil, &r
 	}
 	return doc.(map[string]any), nil // the schemas require an object
 }
 
-// checkBody validates a decoded body: first that every number in it fits a
-// 64-bit float, then against the schema.
-func checkBody(s *gojsonschema.Schema, doc any) []APIError {
+// checkBody validates a decoded body: on the fast path, or first that every
+// number in it fits a 64-bit float, then against the schema.
+func checkBody(s *bodySchema, doc any) []APIError {
+	if s.certainlyValid(doc) {
+		return nil
+	}
 	if errs := checkNumbers(doc); errs != nil {
 		// gojsonschema cannot compare such a number (it panics on some), and
 		// no SDK could decode it from a response.
 		return errs
 	}
-	return validate(s, doc)
+	return validate(s.compiled, doc)
 }
 
 // checkNumbers reports every number in doc that overflows a 64-bit float
@@ -127,11 +129,18 @@ func checkBody(s *gojsonschema.Schema, doc any) []APIError {
 // and are echoed as sent.
 func checkNumbers(doc any) []APIError {
 	var errs []APIError
-	var walk func(v any, pointer string)
-	walk = func(v any, pointer string) {
+	var path []string // the keys and indexes down to v; a pointer is built only for an error
+	var walk func(v any)
+	walk = func(v any) {
 		switch v := v.(type) {
 		case json.Number:
 			if _, err := strconv.ParseFloat(string(v), 64); err != nil {
+				var p strings.Builder
+				for _, seg := range path {
+					p.WriteByte('/')
+					p.WriteString(pointerEscaper.Replace(seg))
+				}
+				pointer := p.String()
 				errs = append(errs, APIError{Code: CodeInvalidField, Message: fmt.Sprintf("%s is %s, a number no 64-bit float can hold", fieldName(pointer), v), Source: &ErrorSource{Pointer: pointer}})
 			}
 		case map[string]any:
@@ -141,15 +150,19 @@ func checkNumbers(doc any) []APIError {
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				walk(v[k], pointer+"/"+pointerEscaper.Replace(k))
+				path = append(path, k)
+				walk(v[k])
+				path = path[:len(path)-1]
 			}
 		case []any:
 			for i, e := range v {
-				walk(e, pointer+"/"+strconv.Itoa(i))
+				path = append(path, strconv.Itoa(i))
+				walk(e)
+				path = path[:len(path)-1]
 			}
 		}
 	}
-	walk(doc, "")
+	walk(doc)
 	return errs
 }
 
