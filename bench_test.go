@@ -2,10 +2,12 @@ package streamfake
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -211,4 +213,100 @@ func BenchmarkLogEntry(b *testing.B) {
 	n := len(f.log.entries)
 	f.log.mu.Unlock()
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)-int64(bodies))/float64(n), "heap-B/entry")
+}
+
+// BenchmarkGetHTTP: retrieve one live input, against a bare handler that
+// writes the same bytes.
+func BenchmarkGetHTTP(b *testing.B) { benchReadHTTP(b, 1, "/%s") }
+
+// BenchmarkList100HTTP: list an account of 100 live inputs, against a bare
+// handler that writes the same bytes.
+func BenchmarkList100HTTP(b *testing.B) { benchReadHTTP(b, 100, "") }
+
+// benchReadHTTP preloads n inputs and GETs the list, or, with a suffix
+// ("/%s"), the first input.
+func benchReadHTTP(b *testing.B, n int, suffix string) {
+	f := New(WithSeed(1), WithLogLimit(resetEvery))
+	defer f.Close()
+	var first string
+	for i := range n {
+		in, err := f.AddLiveInput(DefaultAccountID, LiveInput{Enabled: true, Meta: []byte(fmt.Sprintf(`{"name":"input %d"}`, i))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			first = in.UID
+		}
+	}
+	url := f.URL() + createPath(DefaultAccountID)
+	if suffix != "" {
+		url += fmt.Sprintf(suffix, first)
+	}
+	canned := get(b, f.Client(), url)
+	b.Run("fake", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			get(b, f.Client(), url)
+		}
+	})
+	b.Run("baseline", func(b *testing.B) {
+		srv := httptest.NewServer(bareHandler(canned))
+		defer srv.Close()
+		b.ReportAllocs()
+		for b.Loop() {
+			get(b, srv.Client(), srv.URL+"/client/v4"+createPath(DefaultAccountID))
+		}
+	})
+}
+
+func get(b testing.TB, c *http.Client, url string) []byte {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+DefaultToken)
+	resp, err := c.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		b.Fatalf("status %d, err %v: %s", resp.StatusCode, err, body)
+	}
+	return body
+}
+
+// BenchmarkOperationsInProcess: update, get, list and delete through the
+// handler, for profiles of the paths other than create.
+func BenchmarkOperationsInProcess(b *testing.B) {
+	for _, op := range []struct{ name, method, suffix, body string }{
+		{"update", "PUT", "/%s", `{"meta":{"name":"renamed"},"recording":{"mode":"automatic"}}`},
+		{"get", "GET", "/%s", ""},
+		{"list", "GET", "", ""},
+		{"delete-missing", "DELETE", "/%s", ""},
+	} {
+		b.Run(op.name, func(b *testing.B) {
+			f := New(WithSeed(1), WithLogLimit(resetEvery))
+			defer f.Close()
+			in, _ := f.AddLiveInput(DefaultAccountID, LiveInput{Enabled: true, Meta: []byte(`{"name":"x"}`)})
+			target := "/client/v4" + createPath(DefaultAccountID)
+			if op.suffix != "" {
+				target += fmt.Sprintf(op.suffix, in.UID)
+			}
+			if op.name == "delete-missing" {
+				target = "/client/v4" + createPath(DefaultAccountID) + "/" + strings.Repeat("0", 32)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(op.method, target, strings.NewReader(op.body))
+				req.Header.Set("Authorization", "Bearer "+DefaultToken)
+				rec := httptest.NewRecorder()
+				f.ServeHTTP(rec, req)
+				if rec.Code >= 500 {
+					b.Fatalf("%d %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
 }

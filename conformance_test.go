@@ -121,7 +121,7 @@ func TestLiveInputResponsesConformToTheOfficialSpec(t *testing.T) {
 		const base = "/accounts/{account_id}/stream/live_inputs"
 		for _, c := range []struct {
 			method, spec, path, body string
-			statusDiffers          bool // the status in this answer is an object
+			statusDiffers            bool // the status in this answer is an object
 		}{
 			{"get", base, inputsPath(accountA), "", false},
 			{"post", base, inputsPath(accountA), `{"recording":{"mode":"automatic","allowedOrigins":[]}}`, false},

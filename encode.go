@@ -73,6 +73,14 @@ func appendString(b []byte, s string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// appendHexID appends an id the fake has checked is lowercase hex, which
+// needs no escaping.
+func appendHexID(b []byte, id string) []byte {
+	b = append(b, '"')
+	b = append(b, id...)
+	return append(b, '"')
+}
+
 // appendFloat appends f as encoding/json writes a float64: the shortest
 // decimal that reads back as f, in exponent form below 1e-6 and from 1e21
 // on, with a two-digit negative exponent shortened (1e-07 → 1e-7). f must
@@ -175,45 +183,73 @@ func appendTime(b []byte, t time.Time) []byte {
 
 // appendTimestamp appends t in UTC as RFC 3339 with digits fractional
 // digits (3 or 6) and "Z": what time.Format does with timestampFormat or
-// statusTimeFormat, for the years 0 to 9999, without its general parser.
+// statusTimeFormat, for the years 0 to 9999, without its general parser;
+// lists format two timestamps per input.
 func appendTimestamp(b []byte, t time.Time, digits int) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	hour, minute, second := t.Clock()
+	secs := t.Unix()
+	days, rem := secs/86400, secs%86400
+	if rem < 0 {
+		days, rem = days-1, rem+86400
+	}
+	year, month, day := civil(days)
 	if year < 0 || year > 9999 {
 		layout := timestampFormat
 		if digits == 3 {
 			layout = statusTimeFormat
 		}
-		return t.AppendFormat(b, layout)
+		return t.UTC().AppendFormat(b, layout)
 	}
-	two := func(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
-	b = two(b, year/100)
-	b = two(b, year%100)
-	b = append(b, '-')
-	b = two(b, int(month))
-	b = append(b, '-')
-	b = two(b, day)
-	b = append(b, 'T')
-	b = two(b, hour)
-	b = append(b, ':')
-	b = two(b, minute)
-	b = append(b, ':')
-	b = two(b, second)
-	b = append(b, '.')
-	frac := t.Nanosecond()
-	for range 9 - digits {
-		frac /= 10
+	// Digits go into a fixed buffer, two at a time from a table, then out
+	// in one append: lists format two timestamps per input.
+	var buf [len("2006-01-02T15:04:05.000000Z")]byte
+	put := func(at int, n int64) { buf[at], buf[at+1] = digitPairs[2*n], digitPairs[2*n+1] }
+	put(0, year/100)
+	put(2, year%100)
+	buf[4] = '-'
+	put(5, month)
+	buf[7] = '-'
+	put(8, day)
+	buf[10] = 'T'
+	put(11, rem/3600)
+	buf[13] = ':'
+	put(14, rem/60%60)
+	buf[16] = ':'
+	put(17, rem%60)
+	buf[19] = '.'
+	micros := int64(t.Nanosecond() / 1000)
+	put(20, micros/10000)
+	put(22, micros/100%100)
+	put(24, micros%100)
+	buf[20+digits] = 'Z'
+	return append(b, buf[:21+digits]...)
+}
+
+// digitPairs holds "00" to "99", for appendTimestamp.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+// civil turns days since 1970-01-01 into a proleptic Gregorian date, by
+// counting 400-year eras from 0000-03-01 (so leap days fall at an era's
+// year end).
+func civil(days int64) (year, month, day int64) {
+	days += 719468 // days from 0000-03-01 to 1970-01-01
+	era := days / 146097
+	if days < 0 && days%146097 != 0 {
+		era--
 	}
-	start := len(b)
-	for range digits {
-		b = append(b, '0')
+	doe := days - era*146097                               // day of the era, 0 to 146096
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the era, 0 to 399
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the year from March 1
+	mp := (5*doy + 2) / 153                                // month from March, 0 to 11
+	day = doy - (153*mp+2)/5 + 1
+	month = mp + 3
+	if month > 12 {
+		month -= 12
 	}
-	for i := len(b) - 1; i >= start; i-- {
-		b[i] = byte('0' + frac%10)
-		frac /= 10
+	year = yoe + era*400
+	if month <= 2 {
+		year++
 	}
-	return append(b, 'Z')
+	return year, month, day
 }
 
 // appendKey appends ,"name": (or "name": first).
@@ -280,7 +316,7 @@ func appendLiveInput(b []byte, in *LiveInput, customerCode string, now time.Time
 	b = appendKey(b, "status")
 	b = appendStatus(b, in.Status, now, form)
 	b = appendKey(b, "uid")
-	b = appendString(b, in.UID)
+	b = appendHexID(b, in.UID)
 	// The publish URL carries a secret; the playback URL carries only the
 	// uid, as in real responses.
 	host := func(b []byte) []byte {
@@ -342,7 +378,7 @@ func appendSummary(b []byte, in *LiveInput) []byte {
 	b = append(b, `,"modified":`...)
 	b = appendTime(b, in.Modified)
 	b = append(b, `,"uid":`...)
-	b = appendString(b, in.UID)
+	b = appendHexID(b, in.UID)
 	return append(b, '}')
 }
 

@@ -225,3 +225,24 @@ func FuzzEncoderMatchesEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendTimestampMatchesFormat, over every representable second of
+// the years 0 to 9999 and a few beyond, where it falls back.
+func TestAppendTimestampMatchesFormat(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		at := time.Unix(rapid.OneOf(rapid.Int64Range(-62167219200, 253402300799), rapid.Int64Range(-70000000000, 300000000000)).Draw(t, "s"),
+			rapid.Int64Range(0, 999999999).Draw(t, "ns"))
+		if rapid.Bool().Draw(t, "local") {
+			at = at.In(time.FixedZone("x", rapid.IntRange(-50000, 50000).Draw(t, "offset")))
+		}
+		for _, c := range []struct {
+			digits int
+			layout string
+		}{{6, timestampFormat}, {3, statusTimeFormat}} {
+			if got, want := string(appendTimestamp(nil, at, c.digits)), at.UTC().Format(c.layout); got != want {
+				t.Fatalf("%v: got %s, want %s", at, got, want)
+			}
+		}
+	})
+}

@@ -73,11 +73,11 @@ func (f *Fake) listLiveInputs(c *call) response {
 	// covers) equals total.
 	return successResponse(func(b []byte) []byte {
 		b = append(b, `{"liveInputs":[`...)
-		for i, uid := range a.order {
+		for i, in := range a.order {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendSummary(b, a.inputs[uid])
+			b = appendSummary(b, in)
 		}
 		b = append(b, `],"range":`...)
 		b = strconv.AppendInt(b, int64(len(a.order)), 10)

@@ -40,8 +40,8 @@ func (f *Fake) State() State {
 	for _, id := range f.cfg.accounts {
 		a := f.accounts[id]
 		as := AccountState{ID: id, CustomerCode: a.customerCode, LiveInputs: []LiveInput{}}
-		for _, uid := range a.order {
-			as.LiveInputs = append(as.LiveInputs, a.inputs[uid].clone())
+		for _, in := range a.order {
+			as.LiveInputs = append(as.LiveInputs, in.clone())
 		}
 		s.Accounts = append(s.Accounts, as)
 	}

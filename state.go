@@ -10,18 +10,18 @@ type account struct {
 	id           string
 	customerCode string // the "customer-…" WebRTC host label, one per account
 	inputs       map[string]*LiveInput
-	order        []string // uids in creation order: the order List answers in
+	order        []*LiveInput // in creation order: the order List answers in
 }
 
 func (a *account) add(in *LiveInput) {
 	a.inputs[in.UID] = in
-	a.order = append(a.order, in.UID)
+	a.order = append(a.order, in)
 }
 
 func (a *account) remove(uid string) {
 	delete(a.inputs, uid)
-	for i, u := range a.order {
-		if u == uid {
+	for i, in := range a.order {
+		if in.UID == uid {
 			a.order = append(a.order[:i], a.order[i+1:]...)
 			return
 		}
@@ -45,8 +45,8 @@ func (f *Fake) LiveInputs(accountID string) []LiveInput {
 		return nil
 	}
 	out := make([]LiveInput, 0, len(a.order))
-	for _, uid := range a.order {
-		out = append(out, a.inputs[uid].clone())
+	for _, in := range a.order {
+		out = append(out, in.clone())
 	}
 	return out
 }

@@ -58,7 +58,7 @@ func median(v []float64) float64 {
 }
 
 // targets are the README's, for ratios and for figures that stand alone.
-var ratioTargets = map[string]float64{"CreateHTTP": 1.3, "CreateHTTPParallel": 1.3, "CreateInProcess": 3, "Startup": 1.5}
+var ratioTargets = map[string]float64{"CreateHTTP": 1.25, "CreateHTTPParallel": 1.2, "CreateInProcess": 2, "GetHTTP": 1.25, "List100HTTP": 1.25, "Startup": 1.5}
 
 func main() {
 	s, order := parse(os.Stdin)
@@ -78,8 +78,12 @@ func main() {
 			continue
 		}
 		ratio, target := fake/base, ratioTargets[group]
-		fmt.Printf("| %s | %s, %s B/op | %s, %s B/op | %.2f× | ≤ %.1f× | %s |\n", group,
+		fmt.Printf("| %s | %s, %s B/op | %s, %s B/op | %.2f× | ≤ %.2f× | %s |\n", group,
 			dur(fake), num(median(s[name]["B/op"])), dur(base), num(median(s[group+"/baseline"]["B/op"])), ratio, target, yes(ratio <= target))
+	}
+	if v := s["CreateInProcess/fake"]["allocs/op"]; len(v) > 0 {
+		m := median(v)
+		fmt.Printf("| Allocations per create, in process | %s | | | ≤ 50 | %s |\n", num(m), yes(m <= 50))
 	}
 	if v := s["Validate"]["ns/op"]; len(v) > 0 {
 		m := median(v)
