@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // The benchmarks pair each figure of the fake with a baseline measured in
@@ -62,110 +63,140 @@ func post(b testing.TB, c *http.Client, url string) []byte {
 	return body
 }
 
-// BenchmarkCreateHTTP: create over a real loopback connection.
-func BenchmarkCreateHTTP(b *testing.B) { benchCreateHTTP(b, benchHTTP) }
+// Each benchmark of the fake runs it side by side with its baseline: every
+// iteration sends one request to each, alternating which goes first, and
+// times them apart. Drift on a noisy machine then moves both alike, and
+// the reported "ratio" (fake time over baseline time) is measured within
+// one run. "fake-ns/op" and "base-ns/op" are the two times.
 
-// BenchmarkCreateHTTPParallel: the same, from GOMAXPROCS clients at once.
-func BenchmarkCreateHTTPParallel(b *testing.B) { benchCreateHTTP(b, benchHTTPParallel) }
+// pairedTimes accumulates the two sides' times.
+type pairedTimes struct{ fake, base atomic.Int64 }
 
-// benchCreateHTTP runs one way of sending creates against the fake and
-// against the bare handler.
-func benchCreateHTTP(b *testing.B, run func(b *testing.B, c *http.Client, url string, reset func())) {
-	canned := cannedResponse(b)
-	b.Run("fake", func(b *testing.B) {
-		f := New(WithLogLimit(resetEvery))
-		defer f.Close()
-		run(b, f.Client(), f.URL()+createPath(DefaultAccountID), f.Reset)
+// once times one iteration: both sides, the fake first on even i.
+func (p *pairedTimes) once(i int64, fake, base func()) {
+	sides := [2]func(){fake, base}
+	totals := [2]*atomic.Int64{&p.fake, &p.base}
+	first := int(i & 1)
+	for k := range 2 {
+		side := (first + k) % 2
+		start := time.Now()
+		sides[side]()
+		totals[side].Add(int64(time.Since(start)))
+	}
+}
+
+func (p *pairedTimes) report(b *testing.B, n int64) {
+	f, base := float64(p.fake.Load()), float64(p.base.Load())
+	b.ReportMetric(f/float64(n), "fake-ns/op")
+	b.ReportMetric(base/float64(n), "base-ns/op")
+	b.ReportMetric(f/base, "ratio")
+}
+
+// benchPaired runs fake and base side by side, serially; reset, if set,
+// runs every resetEvery iterations.
+func benchPaired(b *testing.B, fake, base func(), reset func()) {
+	var p pairedTimes
+	var n int64
+	for b.Loop() {
+		p.once(n, fake, base)
+		if n++; reset != nil && n%resetEvery == 0 {
+			reset()
+		}
+	}
+	p.report(b, n)
+}
+
+// benchPairedParallel is benchPaired from GOMAXPROCS goroutines at once.
+func benchPairedParallel(b *testing.B, fake, base func(), reset func()) {
+	var p pairedTimes
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			p.once(i, fake, base)
+			if reset != nil && i%resetEvery == 0 {
+				reset()
+			}
+		}
 	})
-	b.Run("baseline", func(b *testing.B) {
-		srv := httptest.NewServer(bareHandler(canned))
-		defer srv.Close()
-		run(b, srv.Client(), srv.URL+"/client/v4"+createPath(DefaultAccountID), nil)
-	})
+	p.report(b, n.Load())
 }
 
 // resetEvery keeps the fake's state the size a test's is: every that many
 // creates, the fake forgets its live inputs. Without it a benchmark of
 // 100,000 creates measures a fake holding 100,000 inputs, and mostly the
-// garbage collector scanning them. reset is nil for the baselines.
+// garbage collector scanning them.
 const resetEvery = 1000
 
-func benchHTTP(b *testing.B, c *http.Client, url string, reset func()) {
-	b.ReportAllocs()
-	var n int
-	for b.Loop() {
-		post(b, c, url)
-		if n++; reset != nil && n%resetEvery == 0 {
-			reset()
-		}
-	}
+// createPair starts a fake and a bare server answering the fake's bytes.
+func createPair(b *testing.B) (f *Fake, fakeURL string, bare *httptest.Server, bareURL string) {
+	f = New(WithLogLimit(resetEvery))
+	bare = httptest.NewServer(bareHandler(cannedResponse(b)))
+	b.Cleanup(func() { f.Close(); bare.Close() })
+	return f, f.URL() + createPath(DefaultAccountID), bare, bare.URL + "/client/v4" + createPath(DefaultAccountID)
 }
 
-func benchHTTPParallel(b *testing.B, c *http.Client, url string, reset func()) {
-	c.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
-	b.ReportAllocs()
-	var n atomic.Int64
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			post(b, c, url)
-			if reset != nil && n.Add(1)%resetEvery == 0 {
-				reset()
-			}
-		}
-	})
+// BenchmarkCreateHTTP: create over a real loopback connection.
+func BenchmarkCreateHTTP(b *testing.B) {
+	f, fakeURL, bare, bareURL := createPair(b)
+	benchPaired(b, func() { post(b, f.Client(), fakeURL) }, func() { post(b, bare.Client(), bareURL) }, f.Reset)
+}
+
+// BenchmarkCreateHTTPParallel: the same, from GOMAXPROCS clients at once.
+func BenchmarkCreateHTTPParallel(b *testing.B) {
+	f, fakeURL, bare, bareURL := createPair(b)
+	for _, c := range []*http.Client{f.Client(), bare.Client()} {
+		c.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	}
+	benchPairedParallel(b, func() { post(b, f.Client(), fakeURL) }, func() { post(b, bare.Client(), bareURL) }, f.Reset)
 }
 
 // BenchmarkCreateInProcess: create through the handler, with no network.
 func BenchmarkCreateInProcess(b *testing.B) {
-	canned := cannedResponse(b)
-	b.Run("fake", func(b *testing.B) {
-		f := New(WithLogLimit(resetEvery))
-		defer f.Close()
-		benchHandler(b, f.Handler(), f.Reset)
-	})
-	b.Run("baseline", func(b *testing.B) {
-		benchHandler(b, bareHandler(canned), nil)
-	})
+	f := New(WithLogLimit(resetEvery))
+	defer f.Close()
+	bare := bareHandler(cannedResponse(b))
+	benchPaired(b, func() { serveCreate(b, f.Handler()) }, func() { serveCreate(b, bare) }, f.Reset)
 }
 
-func benchHandler(b *testing.B, h http.Handler, reset func()) {
+// BenchmarkCreateAllocs: a create through the handler, the fake alone, for
+// its allocations (-benchmem's allocs/op, the harness included).
+func BenchmarkCreateAllocs(b *testing.B) {
+	f := New(WithLogLimit(resetEvery))
+	defer f.Close()
 	b.ReportAllocs()
-	target := "/client/v4" + createPath(DefaultAccountID)
 	var n int
 	for b.Loop() {
-		if n++; reset != nil && n%resetEvery == 0 {
-			reset()
+		if n++; n%resetEvery == 0 {
+			f.Reset()
 		}
-		req := httptest.NewRequest("POST", target, bytes.NewReader(benchBody))
-		req.Header.Set("Authorization", "Bearer "+DefaultToken)
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != 200 {
-			b.Fatalf("status %d: %s", rec.Code, rec.Body)
-		}
+		serveCreate(b, f.Handler())
+	}
+}
+
+func serveCreate(b *testing.B, h http.Handler) {
+	req := httptest.NewRequest("POST", "/client/v4"+createPath(DefaultAccountID), bytes.NewReader(benchBody))
+	req.Header.Set("Authorization", "Bearer "+DefaultToken)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		b.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
 }
 
 // BenchmarkStartup: start a server, serve one create, close.
 func BenchmarkStartup(b *testing.B) {
 	canned := cannedResponse(b)
-	b.Run("fake", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			f := New()
-			post(b, f.Client(), f.URL()+createPath(DefaultAccountID))
-			f.Close()
-		}
-	})
-	b.Run("baseline", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			srv := httptest.NewServer(bareHandler(canned))
-			post(b, srv.Client(), srv.URL+createPath(DefaultAccountID))
-			srv.Close()
-		}
-	})
+	benchPaired(b, func() {
+		f := New()
+		post(b, f.Client(), f.URL()+createPath(DefaultAccountID))
+		f.Close()
+	}, func() {
+		srv := httptest.NewServer(bareHandler(canned))
+		post(b, srv.Client(), srv.URL+createPath(DefaultAccountID))
+		srv.Close()
+	}, nil)
 }
 
 // BenchmarkValidate: decoding and schema validation of a typical body,
@@ -242,21 +273,10 @@ func benchReadHTTP(b *testing.B, n int, suffix string) {
 	if suffix != "" {
 		url += fmt.Sprintf(suffix, first)
 	}
-	canned := get(b, f.Client(), url)
-	b.Run("fake", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			get(b, f.Client(), url)
-		}
-	})
-	b.Run("baseline", func(b *testing.B) {
-		srv := httptest.NewServer(bareHandler(canned))
-		defer srv.Close()
-		b.ReportAllocs()
-		for b.Loop() {
-			get(b, srv.Client(), srv.URL+"/client/v4"+createPath(DefaultAccountID))
-		}
-	})
+	srv := httptest.NewServer(bareHandler(get(b, f.Client(), url)))
+	defer srv.Close()
+	bareURL := srv.URL + "/client/v4" + createPath(DefaultAccountID)
+	benchPaired(b, func() { get(b, f.Client(), url) }, func() { get(b, srv.Client(), bareURL) }, nil)
 }
 
 func get(b testing.TB, c *http.Client, url string) []byte {

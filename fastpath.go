@@ -1,6 +1,9 @@
 package streamfake
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // The validation fast path. gojsonschema is thorough and slow; most
 // bodies are plain. A certainlyValid function says "gojsonschema accepts
@@ -221,6 +224,15 @@ func fastLiveInputPatch(body []byte) (*liveInputPatch, bool) {
 			if !once(patchMeta) || d.peek() != '{' {
 				return false
 			}
+			// Most metas are already canonical but for whitespace; they
+			// are copied without a decoded map.
+			start := d.i
+			var scratch [256]byte
+			if meta, ok := d.canonicalObject(scratch[:0], 0); ok {
+				p.meta = bytes.Clone(meta)
+				return true
+			}
+			d.i = start
 			v, ok := d.value(0)
 			if !ok || !plainJSON(v, 0) {
 				return false
@@ -246,9 +258,21 @@ func fastLiveInputPatch(body []byte) (*liveInputPatch, bool) {
 				case "requireSignedURLs":
 					return once(patchRequireSignedURLs) && d.boolValue(&p.requireSignedURLs)
 				case "mode":
-					s, ok := d.stringValue()
-					p.mode = s
-					return once(patchMode) && ok && (s == RecordingOff || s == RecordingAutomatic)
+					if d.peek() != '"' {
+						return false
+					}
+					s, ok := d.span()
+					switch {
+					case !ok:
+						return false
+					case string(s) == RecordingOff: // compared in place: the constant is kept, nothing allocated
+						p.mode = RecordingOff
+					case string(s) == RecordingAutomatic:
+						p.mode = RecordingAutomatic
+					default:
+						return false
+					}
+					return once(patchMode)
 				case "timeoutSeconds":
 					n, ok := d.plainInteger(0, 999_999_999_999_999)
 					p.timeoutSeconds = n
@@ -380,4 +404,129 @@ func (d *fastDecoder) plainInteger(lo, hi int64) (int64, bool) {
 		return 0, false // more than 15 digits, or not plain
 	}
 	return x, x >= lo && x <= hi
+}
+
+// canonicalObject appends the object at d's position compactly, if it is
+// already in the form encodeMeta writes: keys in strictly increasing
+// order, strings without escapes and without U+2028 or U+2029 (which
+// encoding/json escapes), numbers without exponents and of at most 300
+// characters, nested at most maxFastMetaDepth deep. Otherwise it reports
+// false, having consumed some of the input.
+func (d *fastDecoder) canonicalObject(b []byte, depth int) ([]byte, bool) {
+	if depth >= maxFastMetaDepth || d.peek() != '{' {
+		return b, false
+	}
+	d.i++
+	b = append(b, '{')
+	var last []byte
+	first := true
+	d.space()
+	if d.peek() == '}' {
+		d.i++
+		return append(b, '}'), true
+	}
+	for {
+		d.space()
+		if d.peek() != '"' {
+			return b, false
+		}
+		key, ok := d.span()
+		if !ok || !jsonSafe(key) || (!first && bytes.Compare(key, last) <= 0) {
+			return b, false
+		}
+		last, first = key, false
+		b = append(b, '"')
+		b = append(b, key...)
+		b = append(b, '"', ':')
+		d.space()
+		if d.peek() != ':' {
+			return b, false
+		}
+		d.i++
+		d.space()
+		if b, ok = d.canonicalValue(b, depth); !ok {
+			return b, false
+		}
+		d.space()
+		switch d.peek() {
+		case ',':
+			d.i++
+			b = append(b, ',')
+		case '}':
+			d.i++
+			return append(b, '}'), true
+		default:
+			return b, false
+		}
+	}
+}
+
+// canonicalValue is canonicalObject's value: any JSON value, under the
+// same conditions.
+func (d *fastDecoder) canonicalValue(b []byte, depth int) ([]byte, bool) {
+	switch c := d.peek(); {
+	case c == '{':
+		return d.canonicalObject(b, depth+1)
+	case c == '[':
+		if depth+1 >= maxFastMetaDepth {
+			return b, false
+		}
+		d.i++
+		b = append(b, '[')
+		d.space()
+		if d.peek() == ']' {
+			d.i++
+			return append(b, ']'), true
+		}
+		for {
+			d.space()
+			var ok bool
+			if b, ok = d.canonicalValue(b, depth+1); !ok {
+				return b, false
+			}
+			d.space()
+			switch d.peek() {
+			case ',':
+				d.i++
+				b = append(b, ',')
+			case ']':
+				d.i++
+				return append(b, ']'), true
+			default:
+				return b, false
+			}
+		}
+	case c == '"':
+		s, ok := d.span()
+		if !ok || !jsonSafe(s) {
+			return b, false
+		}
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"'), true
+	case c == 't':
+		return append(b, "true"...), d.literal("true")
+	case c == 'f':
+		return append(b, "false"...), d.literal("false")
+	case c == 'n':
+		return append(b, "null"...), d.literal("null")
+	case c == '-' || c >= '0' && c <= '9':
+		start := d.i
+		if _, ok := d.number(); !ok {
+			return b, false
+		}
+		lit := d.b[start:d.i]
+		if len(lit) > 300 || bytes.ContainsAny(lit, "eE") {
+			return b, false
+		}
+		return append(b, lit...), true
+	}
+	return b, false
+}
+
+// jsonSafe reports whether a string's raw bytes (already free of escapes,
+// control bytes and invalid UTF-8) are what encoding/json writes for it:
+// true unless they hold U+2028 or U+2029, which it escapes.
+func jsonSafe(s []byte) bool {
+	return !bytes.Contains(s, []byte("\u2028")) && !bytes.Contains(s, []byte("\u2029"))
 }

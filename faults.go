@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -546,6 +547,7 @@ type faultSet struct {
 	rng    *rand.Rand // decisions, garbage and delays; seeded from the fake's seed
 	nextID int
 	rules  []*activeRule
+	count  atomic.Int32 // len(rules), read without the lock
 }
 
 type activeRule struct {
@@ -571,6 +573,7 @@ func (f *Fake) AddFault(rule FaultRule) (string, error) {
 	id := "fault-" + strconv.Itoa(fs.nextID)
 	rule.Action = rule.Action.clone()
 	fs.rules = append(fs.rules, &activeRule{id: id, rule: rule})
+	fs.count.Store(int32(len(fs.rules)))
 	return id, nil
 }
 
@@ -592,6 +595,7 @@ func (f *Fake) RemoveFault(id string) bool {
 		if r.id == id {
 			r.removed = true
 			fs.rules = append(fs.rules[:i:i], fs.rules[i+1:]...)
+			fs.count.Store(int32(len(fs.rules)))
 			return true
 		}
 	}
@@ -607,6 +611,7 @@ func (f *Fake) ClearFaults() {
 		r.removed = true
 	}
 	fs.rules = nil
+	fs.count.Store(0)
 }
 
 // Faults reports the rules in order, with how often each matched and fired.
@@ -654,12 +659,12 @@ type plan struct {
 // add up, and the first rule that fires with any other action ends the
 // search. Predicates run outside the lock, so they may be slow.
 func (fs *faultSet) decide(entry *Request) plan {
+	if fs.count.Load() == 0 {
+		return plan{} // most fakes have no rules: no lock
+	}
 	fs.mu.Lock()
 	rules := append([]*activeRule(nil), fs.rules...)
 	fs.mu.Unlock()
-	if len(rules) == 0 {
-		return plan{}
-	}
 	p := strings.TrimPrefix(entry.Path, "/client/v4")
 	var view *Request // the predicates' copy, made once
 	var candidates []*activeRule
@@ -837,7 +842,7 @@ func (a FaultAction) httpHeader() http.Header {
 // dribble writes resp in chunks pieces, pausing between them. The log
 // entry records the whole response, completed before its last piece goes out.
 func (x *exchange) dribble(resp response, chunks int, over time.Duration) {
-	x.writeHeader(resp)
+	x.writeHeader(resp, true)
 	size := max((len(resp.body)+chunks-1)/chunks, 1)
 	pause := over / time.Duration(max(chunks-1, 1))
 	for i := 0; i < len(resp.body); i += size {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // dispatch runs the call's operation.
@@ -87,10 +88,9 @@ func (f *Fake) listLiveInputs(c *call) response {
 	})
 }
 
-// inputResponse answers a live input as the API shows it, now. The caller
-// holds f.mu.
-func (f *Fake) inputResponse(a *account, in *LiveInput) response {
-	now := f.now()
+// inputResponse answers a live input as the API shows it at time now. The
+// caller holds f.mu.
+func (f *Fake) inputResponse(a *account, in *LiveInput, now time.Time) response {
 	return successResponse(func(b []byte) []byte { return appendLiveInput(b, in, a.customerCode, now, f.cfg.statusForm) })
 }
 
@@ -111,12 +111,12 @@ func (f *Fake) createALiveInput(c *call) response {
 	}
 	c.patch.apply(in)
 	a.add(in)
-	return f.inputResponse(a, in)
+	return f.inputResponse(a, in, now)
 }
 
 // stream-live-inputs-retrieve-a-live-input
 func (f *Fake) retrieveALiveInput(c *call) response {
-	return f.withInput(c, f.inputResponse)
+	return f.withInput(c, func(a *account, in *LiveInput) response { return f.inputResponse(a, in, f.now()) })
 }
 
 // stream-live-inputs-update-a-live-input
@@ -124,7 +124,7 @@ func (f *Fake) updateALiveInput(c *call) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
 		c.patch.apply(in)
 		in.Modified = f.now()
-		return f.inputResponse(a, in)
+		return f.inputResponse(a, in, in.Modified)
 	})
 }
 
@@ -146,7 +146,7 @@ func (f *Fake) setEnabled(c *call, enabled bool) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
 		in.Enabled = enabled
 		in.Modified = f.now()
-		return f.inputResponse(a, in)
+		return f.inputResponse(a, in, in.Modified)
 	})
 }
 
@@ -156,7 +156,7 @@ func (f *Fake) rotateKeysForALiveInput(c *call) response {
 		in.Secrets = f.newSecrets()
 		in.KeysRotatedAt = f.now()
 		in.Modified = in.KeysRotatedAt
-		return f.inputResponse(a, in)
+		return f.inputResponse(a, in, in.Modified)
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -267,7 +268,7 @@ func (r *Request) loggedSize() int64 {
 // complete changes it, under mu, so a reader never sees half an entry.
 type requestLog struct {
 	mu       sync.Mutex
-	seq      int64
+	seq      atomic.Int64 // the last Seq given
 	entries  []*Request
 	limit    int   // most entries kept; 0: unbounded
 	maxBytes int64 // most bytes kept (loggedSize); 0: unbounded
@@ -276,12 +277,7 @@ type requestLog struct {
 	changed  chan struct{}
 }
 
-func (l *requestLog) nextSeq() int64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.seq++
-	return l.seq
-}
+func (l *requestLog) nextSeq() int64 { return l.seq.Add(1) }
 
 // arrive publishes an entry whose request is being served. Requests arrive
 // out of order when they run concurrently, so it is placed by Seq.

@@ -305,11 +305,11 @@ func (x *exchange) write(resp response) {
 }
 
 func (x *exchange) send(resp response) {
-	x.writeHeader(resp)
+	x.writeHeader(resp, false)
 	x.w.Write(resp.body)
 }
 
-func (x *exchange) writeHeader(resp response) {
+func (x *exchange) writeHeader(resp response, declareLength bool) {
 	x.wrote = true
 	h := x.w.Header()
 	for k, v := range resp.header {
@@ -318,7 +318,12 @@ func (x *exchange) writeHeader(resp response) {
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = jsonContentType
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(resp.body))}
+	// net/http sends the Content-Length of a body under 2 KiB written at
+	// once by itself; a larger one, or one written in pieces (Dribble),
+	// would go out chunked, so it is declared.
+	if len(resp.body) >= 2048 || declareLength {
+		h["Content-Length"] = []string{strconv.Itoa(len(resp.body))}
+	}
 	x.w.WriteHeader(resp.status)
 }
 
