@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -139,8 +140,11 @@ type adminRoute struct {
 // It is never changed.
 var adminRoutes = []adminRoute{
 	{"GET", "", "this index", nil}, // served by serveAdmin: the index reads this table
-	{"GET", "health", "the seed and the accounts", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
-		adminJSON(w, http.StatusOK, map[string]any{"status": "ok", "seed": f.seed, "accounts": f.Accounts()})
+	{"GET", "health", "the seed, the accounts, and the process's heap", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		adminJSON(w, http.StatusOK, map[string]any{"status": "ok", "seed": f.seed, "accounts": f.Accounts(),
+			"heapAllocBytes": m.HeapAlloc, "heapSysBytes": m.HeapSys})
 	}},
 	{"GET", "requests", "the request log, credentials redacted; ?operation= ?method= ?status=", func(f *Fake, w http.ResponseWriter, r *http.Request, _ string, _ []byte) {
 		f.adminListRequests(w, r)

@@ -630,3 +630,31 @@ func TestWhatNetHTTPAnswersItself(t *testing.T) {
 		t.Errorf("%d of them logged", n)
 	}
 }
+
+// TestAddLiveInputIsNoBackDoor: direct state access refuses what a create
+// body could not set, as LoadState does; before, AddLiveInput stored meta
+// "x", and the next GET of the input panicked while encoding it.
+func TestAddLiveInputIsNoBackDoor(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	days := 10.0
+	for name, in := range map[string]LiveInput{
+		"meta not JSON":           {Meta: json.RawMessage(`x`)},
+		"meta not an object":      {Meta: json.RawMessage(`"x"`)},
+		"meta not UTF-8":          {Meta: json.RawMessage("{\"a\":\"\xff\"}")},
+		"a number no float holds": {Meta: json.RawMessage(`{"a":1e400}`)},
+		"days below 30":           {DeleteRecordingAfterDays: &days},
+		"an unknown mode":         {Recording: Recording{Mode: "sometimes"}},
+	} {
+		if _, err := f.AddLiveInput(accountA, in); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	in, err := f.AddLiveInput(accountA, LiveInput{Meta: json.RawMessage(`{ "b" : 1.0, "a" : [1e3] }`)})
+	if err != nil || string(in.Meta) != `{"a":[1e3],"b":1.0}` {
+		t.Fatalf("meta kept as %s (%v), want it as the API keeps it", in.Meta, err)
+	}
+	if r := do(t, f, "GET", inputPath(accountA, in.UID), "", bearer); r.status != 200 || !strings.Contains(string(r.raw), `"meta":{"a":[1e3],"b":1.0}`) {
+		t.Errorf("GET: %d %s", r.status, r.raw)
+	}
+}

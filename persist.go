@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -79,28 +80,15 @@ func (f *Fake) LoadState(s State) error {
 		}
 		a := &account{id: as.ID, customerCode: as.CustomerCode, inputs: map[string]*LiveInput{}}
 		for j, in := range as.LiveInputs {
-			if bytes.Equal(bytes.TrimSpace(in.Meta), []byte("null")) {
-				in.Meta = nil // how a dump writes an input with no meta
-			}
-			in.Status = in.Status.clone()
-			if in.Status != nil && in.Status.Current.Reason == StatusNone && len(in.Status.History) == 0 {
-				in.Status = nil // "status": "", from a state file of an earlier version
-			}
-			if err := checkLoaded(in, ids); err != nil {
-				return fmt.Errorf("streamfake: state: %s.liveInputs[%d].%w", at, j, err)
-			}
 			in := in.clone()
-			if in.Status != nil {
-				in.Status.fillTimes(in.Modified) // a bare reason, from an earlier version, has no times
-				if in.Status.History == nil {
-					in.Status.History = []StatusEntry{}
-				}
+			err := checkLoaded(in, ids)
+			if err == nil {
+				// A bare status reason, from an earlier version, has no
+				// times: it takes the input's last change.
+				err = in.normalize(in.Modified)
 			}
-			if in.Meta != nil {
-				// An indented state file indents meta too; keep it compact, as sent.
-				var b bytes.Buffer
-				json.Compact(&b, in.Meta) // checkLoaded made sure it is JSON
-				in.Meta = b.Bytes()
+			if err != nil {
+				return fmt.Errorf("streamfake: state: %s.liveInputs[%d].%w", at, j, err)
 			}
 			a.add(&in)
 		}
@@ -121,8 +109,9 @@ func (f *Fake) LoadState(s State) error {
 	return nil
 }
 
-// checkLoaded checks an input read from a state, and collects its ids. Its
-// error starts with the name of the field at fault.
+// checkLoaded checks the ids, times and secrets of an input read from a
+// state, and collects its ids. Its error starts with the name of the field
+// at fault.
 func checkLoaded(in LiveInput, ids map[string]bool) error {
 	switch {
 	case !isHex32(in.UID):
@@ -131,19 +120,6 @@ func checkLoaded(in LiveInput, ids map[string]bool) error {
 		return fmt.Errorf("uid: %s appears twice", in.UID)
 	case in.Created.IsZero() || in.Modified.IsZero():
 		return fmt.Errorf("created, modified: an input %s has both", in.UID)
-	case in.Meta != nil && !json.Valid(in.Meta):
-		return fmt.Errorf("meta: not JSON")
-	case in.Meta != nil && !utf8.Valid(in.Meta):
-		return fmt.Errorf("meta: not UTF-8")
-	}
-	if err := in.Status.check(); err != nil {
-		return err
-	}
-	// The fields a client sets pass the checks of a create body, so a state
-	// cannot hold what the API would refuse.
-	if errs := checkBody(requestSchemas().liveInput, in.requestBody()); errs != nil {
-		e := errs[0]
-		return fmt.Errorf("%s: %s", strings.TrimPrefix(strings.ReplaceAll(e.Source.Pointer, "/", "."), "."), e.Message)
 	}
 	secrets := map[string]string{"rtmps": in.Secrets.RTMPS, "rtmpsPlayback": in.Secrets.RTMPSPlayback, "srt": in.Secrets.SRT, "srtPlayback": in.Secrets.SRTPlayback, "webRTC": in.Secrets.WebRTC}
 	for _, name := range []string{"rtmps", "rtmpsPlayback", "srt", "srtPlayback", "webRTC"} {
@@ -157,6 +133,45 @@ func checkLoaded(in LiveInput, ids map[string]bool) error {
 			return fmt.Errorf("outputs[%d].uid: %q is malformed or used twice", k, o.UID)
 		}
 		ids[o.UID] = true
+	}
+	return nil
+}
+
+// normalize checks what a live input from outside the API holds (a state,
+// AddLiveInput) as the API would, and puts it in the form the API keeps:
+// meta canonical (compact, keys sorted), the status with times (at, where
+// it has none). Its error starts with the name of the field at fault, so
+// that a value the API would refuse cannot arrive through a back door.
+func (in *LiveInput) normalize(at time.Time) error {
+	if bytes.Equal(bytes.TrimSpace(in.Meta), []byte("null")) {
+		in.Meta = nil // how a dump writes an input with no meta
+	}
+	if in.Status != nil && in.Status.Current.Reason == StatusNone && len(in.Status.History) == 0 {
+		in.Status = nil // "status": "", from a state file of an earlier version
+	}
+	switch {
+	case in.Meta != nil && !utf8.Valid(in.Meta):
+		return errors.New("meta: not UTF-8")
+	case in.Meta != nil && !json.Valid(in.Meta):
+		return errors.New("meta: not JSON")
+	}
+	if err := in.Status.check(); err != nil {
+		return err
+	}
+	// The fields a client sets pass the checks of a create body.
+	if errs := checkBody(requestSchemas().liveInput, in.requestBody()); errs != nil {
+		e := errs[0]
+		return fmt.Errorf("%s: %s", strings.TrimPrefix(strings.ReplaceAll(e.Source.Pointer, "/", "."), "."), e.Message)
+	}
+	if in.Meta != nil {
+		meta, _ := decodeJSON(in.Meta) // checked above
+		in.Meta = encodeMeta(meta)
+	}
+	if in.Status != nil {
+		in.Status.fillTimes(at)
+		if in.Status.History == nil {
+			in.Status.History = []StatusEntry{}
+		}
 	}
 	return nil
 }

@@ -66,8 +66,11 @@ func (f *Fake) LiveInput(accountID, uid string) (LiveInput, bool) {
 // AddLiveInput stores a live input directly, as if it had been created
 // before the code under test ran; the fixtures package builds ready-made
 // ones. Zero fields are filled in as create would: a new uid, the clock's
-// time, new secrets, recording mode "off". A uid already in use is an
-// error. It returns a copy of what was stored.
+// time, new secrets, recording mode "off". What a create body could not
+// set is an error (meta that is not a JSON object, 10 days before deletion,
+// a number no float holds), as is a uid already in use. Meta is kept as
+// the API keeps it: compact, keys sorted. It returns a copy of what was
+// stored.
 func (f *Fake) AddLiveInput(accountID string, in LiveInput) (LiveInput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -84,24 +87,18 @@ func (f *Fake) AddLiveInput(accountID string, in LiveInput) (LiveInput, error) {
 	case f.holds(in.UID):
 		return LiveInput{}, fmt.Errorf("streamfake: uid %q is already in use", in.UID)
 	}
-	if err := in.Status.check(); err != nil {
-		return LiveInput{}, fmt.Errorf("streamfake: %w", err)
-	}
 	now := f.now()
-	if in.Status != nil {
-		in.Status.fillTimes(now)
-		if in.Status.History == nil {
-			in.Status.History = []StatusEntry{}
-		}
+	if in.Recording.Mode == "" {
+		in.Recording.Mode = RecordingOff
+	}
+	if err := in.normalize(now); err != nil {
+		return LiveInput{}, fmt.Errorf("streamfake: %w", err)
 	}
 	if in.Created.IsZero() {
 		in.Created = now
 	}
 	if in.Modified.IsZero() {
 		in.Modified = in.Created
-	}
-	if in.Recording.Mode == "" {
-		in.Recording.Mode = RecordingOff
 	}
 	if in.Secrets == (Secrets{}) {
 		in.Secrets = f.newSecrets()

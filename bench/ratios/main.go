@@ -79,7 +79,7 @@ func main() {
 		if target > 0 {
 			met = yes(ratio <= target)
 		}
-		fmt.Printf("| %s | %s | %s | %.2f× | ≤ %.2f× | %s |\n", name,
+		fmt.Printf("| %s | %s | %s | %.3f× | ≤ %.2f× | %s |\n", name,
 			dur(median(s[name]["fake-ns/op"])), dur(median(s[name]["base-ns/op"])), ratio, target, met)
 	}
 	if v := s["CreateAllocs"]["allocs/op"]; len(v) > 0 {

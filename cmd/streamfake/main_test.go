@@ -464,8 +464,18 @@ func TestMemoryIsBounded(t *testing.T) {
 		return 0
 	}
 	mb := func(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+	heap := func() string {
+		resp, err := http.Get(c.admin + "health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var h struct{ HeapAllocBytes int64 }
+		json.NewDecoder(resp.Body).Decode(&h)
+		return mb(h.HeapAllocBytes)
+	}
 	idle := rss()
-	t.Logf("idle: %s", mb(idle))
+	t.Logf("idle: %s (heap %s)", mb(idle), heap())
 	upload := bytes.Repeat([]byte("x"), 64<<20)
 	for i := range 60 {
 		var body io.Reader = bytes.NewReader(upload)
@@ -482,7 +492,7 @@ func TestMemoryIsBounded(t *testing.T) {
 		}
 	}
 	afterUploads := rss()
-	t.Logf("after 60 uploads of 64 MiB: %s (+%s)", mb(afterUploads), mb(afterUploads-idle))
+	t.Logf("after 60 uploads of 64 MiB: %s (+%s; heap %s)", mb(afterUploads), mb(afterUploads-idle), heap())
 	// 100,000 inputs, loaded as a state dump.
 	var dump bytes.Buffer
 	fmt.Fprintf(&dump, `{"accounts":[{"id":%q,"liveInputs":[`, streamfake.DefaultAccountID)
@@ -503,7 +513,7 @@ func TestMemoryIsBounded(t *testing.T) {
 	}
 	resp.Body.Close()
 	loaded := rss()
-	t.Logf("holding 100,000 inputs: %s (+%s)", mb(loaded), mb(loaded-idle))
+	t.Logf("holding 100,000 inputs: %s (+%s; heap %s)", mb(loaded), mb(loaded-idle), heap())
 	var size int64
 	for range 100 {
 		req, _ := http.NewRequest("GET", c.base+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", nil)
@@ -516,7 +526,7 @@ func TestMemoryIsBounded(t *testing.T) {
 		resp.Body.Close()
 	}
 	afterLists := rss()
-	t.Logf("after 100 lists of %s each: %s (+%s over idle, +%s over holding the inputs)", mb(size), mb(afterLists), mb(afterLists-idle), mb(afterLists-loaded))
+	t.Logf("after 100 lists of %s each: %s (+%s over idle, +%s over holding the inputs; heap %s)", mb(size), mb(afterLists), mb(afterLists-idle), mb(afterLists-loaded), heap())
 	if afterUploads-idle > 150e6 || afterLists-loaded > 150e6 {
 		t.Errorf("memory grew by more than 150 MB")
 	}
