@@ -190,6 +190,39 @@ var adminRoutes = []adminRoute{
 	{"POST", "clock", `move a manual clock: {"advance":"90s"} or {"set":"2026-01-02T03:04:05Z"}`, func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
 		f.adminMoveClock(w, body)
 	}},
+	{"POST", "live_inputs/{uid}/connect", `a broadcaster connects: {"protocol":"rtmps"} (or srt, webrtc; rtmps without a body)`, func(f *Fake, w http.ResponseWriter, r *http.Request, uid string, body []byte) {
+		var req struct {
+			Protocol Protocol `json:"protocol"`
+		}
+		if len(body) > 0 {
+			if err := strictJSON(body, &req); err != nil {
+				adminError(w, http.StatusBadRequest, `the body must be {"protocol":"rtmps"} (or srt, webrtc): %v`, err)
+				return
+			}
+		}
+		if req.Protocol == "" {
+			req.Protocol = ProtocolRTMPS
+		}
+		f.adminBroadcast(w, r, uid, func(account string) (LiveInput, error) { return f.Connect(account, uid, req.Protocol) })
+	}},
+	{"POST", "live_inputs/{uid}/disconnect", "the broadcaster leaves", func(f *Fake, w http.ResponseWriter, r *http.Request, uid string, _ []byte) {
+		f.adminBroadcast(w, r, uid, func(account string) (LiveInput, error) { return f.Disconnect(account, uid) })
+	}},
+	{"POST", "live_inputs/{uid}/error", `a broadcast error: {"code":"ERR_GOP_OUT_OF_RANGE","message":"…","videoCodec":"…","audioCodec":"…"}`, func(f *Fake, w http.ResponseWriter, r *http.Request, uid string, body []byte) {
+		var e BroadcastError
+		if err := strictJSON(body, &e); err != nil {
+			adminError(w, http.StatusBadRequest, `the body must be {"code":"ERR_GOP_OUT_OF_RANGE"}, with message, videoCodec and audioCodec if you like: %v`, err)
+			return
+		}
+		f.adminBroadcast(w, r, uid, func(account string) (LiveInput, error) { return f.FailBroadcast(account, uid, e) })
+	}},
+	{"GET", "webhooks", "the webhook delivery log, secrets redacted", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
+		adminJSON(w, http.StatusOK, map[string]any{"deliveries": orEmpty(f.Deliveries())})
+	}},
+	{"DELETE", "webhooks", "clear the delivery log", func(f *Fake, w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
+		f.ClearDeliveries()
+		w.WriteHeader(http.StatusNoContent)
+	}},
 	{"PUT", "live_inputs/{uid}/status", `set a live input's status: {"status":"connected"}`, func(f *Fake, w http.ResponseWriter, r *http.Request, uid string, body []byte) {
 		f.adminSetStatus(w, r, uid, body)
 	}},
@@ -362,6 +395,43 @@ func (f *Fake) adminMoveClock(w http.ResponseWriter, body []byte) {
 		mc.Set(*req.Set)
 	}
 	adminJSON(w, http.StatusOK, map[string]any{"now": f.now(), "manual": true})
+}
+
+// adminBroadcast runs a broadcast method on the input uid (of the account
+// in ?account=, or the first that holds it) and answers the input as the
+// API shows it: 404 for an unknown input, 409 for a refusal (disabled,
+// already connected, not connected), 400 for a bad value.
+func (f *Fake) adminBroadcast(w http.ResponseWriter, r *http.Request, uid string, act func(account string) (LiveInput, error)) {
+	account, ok := f.accountOf(r.URL.Query().Get("account"), uid)
+	if !ok {
+		adminError(w, http.StatusNotFound, "no live input %q in %s", uid, f.accountsNamed(r.URL.Query().Get("account")))
+		return
+	}
+	in, err := act(account)
+	switch {
+	case errors.Is(err, ErrInputDisabled), errors.Is(err, ErrAlreadyConnected), errors.Is(err, ErrNotConnected):
+		adminError(w, http.StatusConflict, "%v", err)
+		return
+	case errors.Is(err, ErrUnknownLiveInput):
+		adminError(w, http.StatusNotFound, "%v", err)
+		return
+	case err != nil:
+		adminError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	f.mu.Lock()
+	code := f.accounts[account].customerCode
+	f.mu.Unlock()
+	body := appendLiveInput(nil, &in, code, f.now(), f.cfg.statusForm)
+	adminJSON(w, http.StatusOK, map[string]any{"account": account, "liveInput": json.RawMessage(body), "broadcast": in.Broadcast})
+}
+
+// orEmpty makes a nil list an empty one, so JSON shows [] rather than null.
+func orEmpty[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
 }
 
 // accountOf finds the account holding a live input: the one given, or

@@ -86,6 +86,9 @@ func (c *ManualClock) unwatch(f *Fake) {
 	delete(c.watchers, f)
 }
 
-// clockMoved runs what the clock's new time made due. The live lifecycle
-// hooks in here.
-func (f *Fake) clockMoved() {}
+// clockMoved runs what the clock's new time made due: broadcast sessions
+// that end, webhook retries that fall due.
+func (f *Fake) clockMoved() {
+	f.catchUp()
+	f.webhooks.poke()
+}

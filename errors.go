@@ -41,7 +41,7 @@ const (
 	// 64-bit float can hold; one error per violation, each with
 	// source.pointer. Chosen.
 	CodeInvalidField = 10005
-	// CodeNotFound: no live input, output or video with that identifier. Chosen.
+	// CodeNotFound: no live input, output, video or webhook with that identifier. Chosen.
 	CodeNotFound = 10003
 	// CodeBodyTooLarge: the body is over the fake's limit (HTTP 413). Chosen.
 	CodeBodyTooLarge = 10009
@@ -73,6 +73,8 @@ const (
 	msgRateLimited                = "Please wait and consider throttling your request speed"
 	msgLiveInputNotFound          = "Live input not found"
 	msgOutputNotFound             = "Output not found"
+	msgVideoNotFound              = "Video not found"
+	msgWebhookNotFound            = "No webhook is set for this account"
 	msgBodyTooLargeFormat         = "Request body is larger than %d bytes"
 	msgMethodNotAllowedFormat     = "Method %s not allowed for this route"
 	msgTooManyOutputsFormat       = "A live input can have at most %d outputs"

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,9 +54,18 @@ type Fake struct {
 	ids      *idSource  // uids and secrets, drawn from the seed
 	idRand   *rand.Rand // the same draws, for customer codes
 	accounts map[string]*account
+	due      dueQueue // broadcast sessions waiting to end
 
-	log    requestLog
-	faults faultSet
+	// nextDue is when the first session in due ends (Unix nanoseconds, 0
+	// for none), read without the lock to decide whether anything is due.
+	nextDue atomic.Int64
+	// systemTimer, with the system clock alone, runs catchUp when the next
+	// session ends; other clocks say when they move.
+	systemTimer *time.Timer
+
+	log      requestLog
+	faults   faultSet
+	webhooks webhookWorker
 }
 
 type config struct {
@@ -70,6 +80,12 @@ type config struct {
 	logLimit    int
 	logBytes    int64
 	statusForm  StatusForm
+	clockGiven  bool // WithClock was given; otherwise the system clock
+	// Webhooks: see webhooks.go.
+	liveWebhook                    *liveWebhook
+	webhookAttempts                int
+	webhookBackoff, webhookTimeout time.Duration
+	syncWebhooks                   bool
 	// Standalone-server settings: see persist.go and admin.go.
 	stateFile, adminToken string
 	adminRemote           bool
@@ -127,7 +143,7 @@ func WithAPIKey(email, key string, accounts ...string) Option {
 // ManualClock lets a test move time itself. Times are kept to the
 // microsecond, as Cloudflare reports them.
 func WithClock(c Clock) Option {
-	return func(cfg *config) { cfg.clock = c }
+	return func(cfg *config) { cfg.clock, cfg.clockGiven = c, true }
 }
 
 // WithSeed seeds the source of uids, secrets and fault decisions: the same
@@ -216,9 +232,14 @@ func Start(opts ...Option) (*Fake, error) {
 }
 
 func newFake(opts []Option) (*Fake, error) {
-	cfg := config{clock: ClockFunc(time.Now), maxBody: DefaultMaxBodyBytes, readTimeout: DefaultReadTimeout}
+	cfg := config{maxBody: DefaultMaxBodyBytes, readTimeout: DefaultReadTimeout,
+		webhookAttempts: DefaultWebhookAttempts, webhookTimeout: DefaultWebhookTimeout}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	systemClock := !cfg.clockGiven
+	if systemClock {
+		cfg.clock = ClockFunc(time.Now)
 	}
 	if len(cfg.accounts) == 0 {
 		cfg.accounts = []string{DefaultAccountID}
@@ -258,6 +279,22 @@ func newFake(opts []Option) (*Fake, error) {
 		return nil, fmt.Errorf("WithReadTimeout(%v) is not positive", cfg.readTimeout)
 	case cfg.statusForm != StatusObject && cfg.statusForm != StatusString:
 		return nil, errStatusForm
+	case cfg.webhookAttempts < 1 || cfg.webhookAttempts > 100:
+		return nil, fmt.Errorf("WithWebhookRetries: %d attempts is not between 1 and 100", cfg.webhookAttempts)
+	case cfg.webhookBackoff < 0 || cfg.webhookBackoff > MaxFaultDuration:
+		return nil, fmt.Errorf("WithWebhookRetries: a backoff of %v is not between 0 and %v", cfg.webhookBackoff, MaxFaultDuration)
+	case cfg.webhookTimeout <= 0 || cfg.webhookTimeout > time.Minute:
+		return nil, fmt.Errorf("WithWebhookTimeout(%v) is not between 0 and a minute", cfg.webhookTimeout)
+	}
+	if lw := cfg.liveWebhook; lw != nil {
+		if err := checkWebhookURL(lw.url); err != nil {
+			return nil, fmt.Errorf("WithLiveWebhook: %v", err)
+		}
+		for _, id := range lw.inputs {
+			if !isHex32(id) {
+				return nil, fmt.Errorf("WithLiveWebhook: input id %q is not 32 lowercase hex characters", id)
+			}
+		}
 	}
 	seed := rand.Int64()
 	if cfg.seed != nil {
@@ -273,6 +310,13 @@ func newFake(opts []Option) (*Fake, error) {
 	}
 	f.idRand = rand.New(f.ids)
 	f.log.limit, f.log.maxBytes = cfg.logLimit, cfg.logBytes
+	f.webhooks.ctx, f.webhooks.cancel = context.WithCancel(context.Background())
+	f.webhooks.wake, f.webhooks.done = make(chan struct{}, 1), make(chan struct{})
+	f.webhooks.client = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}}
+	if systemClock {
+		f.systemTimer = time.AfterFunc(time.Hour, f.catchUp)
+		f.systemTimer.Stop()
+	}
 	f.faults.rng = rand.New(rand.NewPCG(uint64(seed), faultStream))
 	for _, a := range cfg.accounts {
 		f.accounts[a] = &account{id: a, customerCode: f.randomString(16, lowerAlnum), inputs: map[string]*LiveInput{}}
@@ -345,7 +389,11 @@ func (f *Fake) Close() {
 		if mc, ok := f.cfg.clock.(*ManualClock); ok {
 			mc.unwatch(f)
 		}
+		if f.systemTimer != nil {
+			f.systemTimer.Stop()
+		}
 		close(f.done)
+		f.stopWebhooks()
 		cut := time.AfterFunc(closeGrace, f.srv.CloseClientConnections)
 		f.srv.Close()
 		cut.Stop()

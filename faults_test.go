@@ -584,7 +584,7 @@ func TestRulesThatCannotMatchAreRefused(t *testing.T) {
 		{FaultMatch{Method: "PATCH"}, `match.method: no route serves "PATCH"`},
 		{FaultMatch{Method: "GTE"}, `did you mean "GET"?`},
 		{FaultMatch{Path: "/client/v4/accounts/*/stream/live_inputs"}, `match.path: patterns leave out the /client/v4 prefix; did you mean "/accounts/*/stream/live_inputs"?`},
-		{FaultMatch{Path: "/accounts/*/stream/live_input"}, `match.path: "/accounts/*/stream/live_input" can match no route of the fake; did you mean "/accounts/*/stream/live_inputs"?`},
+		{FaultMatch{Path: "/accounts/*/stream/live_inputs/*/output"}, `match.path: "/accounts/*/stream/live_inputs/*/output" can match no route of the fake; did you mean "/accounts/*/stream/live_inputs/*/outputs"?`},
 		{FaultMatch{Path: "/accounts/xyz/stream/live_inputs"}, "can match no route"}, // an account is hex
 		{FaultMatch{Path: "/accounts/*/stream/live_inputs/*/*/*/*"}, "can match no route"},
 		{FaultMatch{Path: "accounts/*/stream/live_inputs"}, "can match no route"},

@@ -38,6 +38,20 @@ func (f *Fake) dispatch(c *call) response {
 		return f.updateAnOutput(c)
 	case OpDeleteOutput:
 		return f.deleteAnOutput(c)
+	case OpListVideos:
+		return f.listVideos(c)
+	case OpGetVideo:
+		return f.retrieveVideoDetails(c)
+	case OpDeleteVideo:
+		return f.deleteVideo(c)
+	case OpListLiveInputVideos:
+		return f.listLiveInputVideos(c)
+	case OpGetWebhook:
+		return f.viewWebhooks(c)
+	case OpPutWebhook:
+		return f.createWebhooks(c)
+	case OpDeleteWebhook:
+		return f.deleteWebhooks(c)
 	}
 	panic("streamfake: no handler for " + string(c.op)) // parseRoute returns only the operations above
 }
@@ -128,9 +142,16 @@ func (f *Fake) updateALiveInput(c *call) response {
 	})
 }
 
-// stream-live-inputs-delete-a-live-input
+// stream-live-inputs-delete-a-live-input. A broadcaster is cut off, and
+// the recording ends at once: it stays, as a ready video.
 func (f *Fake) deleteALiveInput(c *call) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
+		if in.Broadcast != nil {
+			now := f.now()
+			events := f.cutOff(a, in, now)
+			events = append(events, f.endSession(a, in, now)...)
+			c.deliveries = f.prepare(events)
+		}
 		a.remove(in.UID)
 		return deleted()
 	})
@@ -142,10 +163,15 @@ func (f *Fake) enableALiveInput(c *call) response { return f.setEnabled(c, true)
 // stream-live-inputs-disable-a-live-input
 func (f *Fake) disableALiveInput(c *call) response { return f.setEnabled(c, false) }
 
+// setEnabled enables or disables an input; disabling cuts off its
+// broadcaster.
 func (f *Fake) setEnabled(c *call, enabled bool) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
 		in.Enabled = enabled
 		in.Modified = f.now()
+		if !enabled {
+			c.deliveries = f.prepare(f.cutOff(a, in, in.Modified))
+		}
 		return f.inputResponse(a, in, in.Modified)
 	})
 }
@@ -156,6 +182,8 @@ func (f *Fake) rotateKeysForALiveInput(c *call) response {
 		in.Secrets = f.newSecrets()
 		in.KeysRotatedAt = f.now()
 		in.Modified = in.KeysRotatedAt
+		// "Broadcasts using stale credentials are automatically disconnected."
+		c.deliveries = f.prepare(f.cutOff(a, in, in.Modified))
 		return f.inputResponse(a, in, in.Modified)
 	})
 }

@@ -46,6 +46,9 @@ type LiveInput struct {
 	Status    *ConnectionStatus `json:"status"`    // the connection status; nil (null) until a broadcaster first connects
 	Secrets   Secrets           `json:"secrets"`   // behind the stream keys, passphrases and WebRTC URL
 	Outputs   []Output          `json:"outputs"`   // simulcast targets, in creation order
+	// Broadcast is the session of a simulated broadcaster (Connect), or
+	// nil when there is none.
+	Broadcast *Broadcast `json:"broadcast,omitempty"`
 }
 
 // Recording holds a live input's recording settings.
@@ -95,6 +98,10 @@ func (in LiveInput) clone() LiveInput {
 		out.Outputs = append([]Output{}, in.Outputs...)
 	}
 	out.Status = in.Status.clone()
+	if in.Broadcast != nil {
+		b := *in.Broadcast
+		out.Broadcast = &b
+	}
 	return out
 }
 

@@ -2,6 +2,7 @@ package streamfake
 
 import (
 	"bytes"
+	"container/heap"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +32,11 @@ type AccountState struct {
 	// CustomerCode is the account's customer-<code> WebRTC host label.
 	CustomerCode string      `json:"customerCode"`
 	LiveInputs   []LiveInput `json:"liveInputs"` // in creation order
+	// Videos are the recordings of the account's live inputs, oldest
+	// first; they outlive their inputs.
+	Videos []Video `json:"videos,omitempty"`
+	// Webhook is the account's Stream webhook subscription, if it has one.
+	Webhook *WebhookSubscription `json:"webhook,omitempty"`
 }
 
 // State returns a copy of everything the fake holds.
@@ -43,6 +49,13 @@ func (f *Fake) State() State {
 		as := AccountState{ID: id, CustomerCode: a.customerCode, LiveInputs: []LiveInput{}}
 		for _, in := range a.order {
 			as.LiveInputs = append(as.LiveInputs, in.clone())
+		}
+		for _, v := range a.videos {
+			as.Videos = append(as.Videos, v.clone())
+		}
+		if a.webhook != nil {
+			w := *a.webhook
+			as.Webhook = &w
 		}
 		s.Accounts = append(s.Accounts, as)
 	}
@@ -92,6 +105,28 @@ func (f *Fake) LoadState(s State) error {
 			}
 			a.add(&in)
 		}
+		for j, v := range as.Videos {
+			v := v.clone()
+			if err := checkVideo(&v, ids); err != nil {
+				return fmt.Errorf("streamfake: state: %s.videos[%d].%w", at, j, err)
+			}
+			a.videos = append(a.videos, &v)
+		}
+		for j, in := range a.order {
+			if err := checkBroadcast(in.Broadcast, a); err != nil {
+				return fmt.Errorf("streamfake: state: %s.liveInputs[%d].broadcast.%w", at, j, err)
+			}
+		}
+		if w := as.Webhook; w != nil {
+			if err := checkWebhookURL(w.NotificationURL); err != nil {
+				return fmt.Errorf("streamfake: state: %s.webhook.notificationUrl: %v", at, err)
+			}
+			if !isHex32(w.Secret) {
+				return fmt.Errorf("streamfake: state: %s.webhook.secret: not 32 lowercase hex characters", at)
+			}
+			copied := *w
+			a.webhook = &copied
+		}
 		loaded[as.ID] = a
 	}
 	f.mu.Lock()
@@ -100,11 +135,12 @@ func (f *Fake) LoadState(s State) error {
 	// it without the lock); the accounts in it do.
 	for id, a := range loaded {
 		current := f.accounts[id]
-		current.inputs, current.order = a.inputs, a.order
+		current.inputs, current.order, current.videos, current.webhook = a.inputs, a.order, a.videos, a.webhook
 		if a.customerCode != "" {
 			current.customerCode = a.customerCode
 		}
 	}
+	f.rescheduleLocked()
 	f.ids.skipTo(s.IDDraws)
 	return nil
 }
@@ -215,8 +251,78 @@ func (f *Fake) Reset() {
 	defer f.mu.Unlock()
 	for _, a := range f.accounts {
 		a.inputs = map[string]*LiveInput{}
-		a.order = nil
+		a.order, a.videos, a.webhook = nil, nil, nil
 	}
+	f.rescheduleLocked()
+}
+
+// rescheduleLocked rebuilds the queue of sessions waiting to end, from the
+// inputs. The caller holds f.mu.
+func (f *Fake) rescheduleLocked() {
+	f.due = f.due[:0]
+	for _, a := range f.accounts {
+		for _, in := range a.order {
+			if b := in.Broadcast; b != nil && !b.Connected {
+				f.due = append(f.due, dueItem{at: b.EndsAt, account: a.id, input: in.UID})
+			}
+		}
+	}
+	heap.Init(&f.due)
+	f.nextDue.Store(0)
+	if len(f.due) > 0 {
+		f.nextDue.Store(f.due[0].at.UnixNano())
+	}
+	f.armTimer()
+}
+
+// checkVideo checks a video read from a state, keeps its meta canonical,
+// and collects its id.
+func checkVideo(v *Video, ids map[string]bool) error {
+	switch {
+	case !isHex32(v.UID) || ids[v.UID]:
+		return fmt.Errorf("uid: %q is malformed or used twice", v.UID)
+	case !isHex32(v.LiveInput):
+		return fmt.Errorf("liveInput: %q is not 32 lowercase hex characters", v.LiveInput)
+	case v.State != VideoLiveInProgress && v.State != VideoReady:
+		return fmt.Errorf("state: %q is not live-inprogress or ready", v.State)
+	case v.Created.IsZero() || v.Modified.IsZero():
+		return errors.New("created, modified: a video has both")
+	case v.State == VideoReady && v.ReadyAt.IsZero():
+		return errors.New("readyAt: a ready video has it")
+	case !(v.Duration >= 0 && v.Duration < 1e9):
+		return fmt.Errorf("duration: %v is not a number of seconds", v.Duration)
+	}
+	if bytes.Equal(bytes.TrimSpace(v.Meta), []byte("null")) {
+		v.Meta = nil // how a dump writes a video without meta
+	}
+	if v.Meta != nil {
+		meta, err := decodeJSON(v.Meta)
+		if _, object := meta.(map[string]any); err != nil || !object || checkNumbers(meta) != nil {
+			return errors.New("meta: not a JSON object the API could answer")
+		}
+		v.Meta = encodeMeta(meta)
+	}
+	ids[v.UID] = true
+	return nil
+}
+
+// checkBroadcast checks a session read from a state, against the
+// account's videos.
+func checkBroadcast(b *Broadcast, a *account) error {
+	if b == nil {
+		return nil
+	}
+	switch {
+	case b.Protocol != ProtocolRTMPS && b.Protocol != ProtocolSRT && b.Protocol != ProtocolWebRTC:
+		return fmt.Errorf("protocol: %q is not rtmps, srt or webrtc", b.Protocol)
+	case b.Since.IsZero():
+		return errors.New("since: a session has it")
+	case !b.Connected && b.EndsAt.IsZero():
+		return errors.New("endsAt: a session without its broadcaster has it")
+	case b.Recording != "" && a.video(b.Recording) == nil:
+		return fmt.Errorf("recording: no video %q in the account", b.Recording)
+	}
+	return nil
 }
 
 // WithStateFile keeps the fake's state in a file: New loads it if it

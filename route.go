@@ -26,6 +26,15 @@ const (
 	OpCreateOutput Operation = "create_output"
 	OpUpdateOutput Operation = "update_output"
 	OpDeleteOutput Operation = "delete_output"
+	// Recordings, which are videos.
+	OpListVideos          Operation = "list_videos"
+	OpGetVideo            Operation = "get_video"
+	OpDeleteVideo         Operation = "delete_video"
+	OpListLiveInputVideos Operation = "list_live_input_videos"
+	// The Stream webhook.
+	OpGetWebhook    Operation = "get_webhook"
+	OpPutWebhook    Operation = "put_webhook"
+	OpDeleteWebhook Operation = "delete_webhook"
 )
 
 // OperationID returns the operationId of Cloudflare's OpenAPI document, or
@@ -98,6 +107,16 @@ var routeTable = []routeTemplate{
 		"stream-live-inputs-list-all-outputs-associated-with-a-specified-live-input", "stream-live-inputs-create-a-new-output,-connected-to-a-live-input"),
 	template("/accounts/{account}/stream/live_inputs/{live_input}/outputs/{output}", []string{"PUT", "DELETE"}, []Operation{OpUpdateOutput, OpDeleteOutput},
 		"stream-live-inputs-update-an-output", "stream-live-inputs-delete-an-output"),
+	// Documented in Stream Live's guide, not in the OpenAPI document: the
+	// operation id is the fake's own.
+	template("/accounts/{account}/stream/live_inputs/{live_input}/videos", []string{"GET"}, []Operation{OpListLiveInputVideos},
+		"stream-live-inputs-list-videos"),
+	template("/accounts/{account}/stream/webhook", []string{"GET", "PUT", "DELETE"}, []Operation{OpGetWebhook, OpPutWebhook, OpDeleteWebhook},
+		"stream-webhook-view-webhooks", "stream-webhook-create-webhooks", "stream-webhook-delete-webhooks"),
+	template("/accounts/{account}/stream", []string{"GET"}, []Operation{OpListVideos},
+		"stream-videos-list-videos"),
+	template("/accounts/{account}/stream/{video}", []string{"GET", "DELETE"}, []Operation{OpGetVideo, OpDeleteVideo},
+		"stream-videos-retrieve-video-details", "stream-videos-delete-video"),
 }
 
 // route is where a request goes.

@@ -45,6 +45,9 @@ type call struct {
 	rawQuery string
 	body     map[string]any  // the decoded body, for operations that take one
 	patch    *liveInputPatch // a create or update body, as the fields it sets
+	// deliveries are the webhooks the operation caused, sent once its
+	// lock is released.
+	deliveries []*pending
 }
 
 // handle serves one request whose body has arrived: route, size limit,
@@ -70,7 +73,7 @@ func (f *Fake) handle(rt route, r *http.Request, body arrivedBody) response {
 		if s == requestSchemas().liveInput {
 			if p, ok := fastLiveInputPatch(body.data); ok {
 				c.patch = p
-				return f.dispatch(c)
+				return f.run(c)
 			}
 		}
 		doc, fail := parseBody(body.data, s)
@@ -82,7 +85,14 @@ func (f *Fake) handle(rt route, r *http.Request, body arrivedBody) response {
 			c.patch = patchFromBody(doc)
 		}
 	}
-	return f.dispatch(c)
+	return f.run(c)
+}
+
+// run dispatches a call, then sends the webhooks it caused.
+func (f *Fake) run(c *call) response {
+	resp := f.dispatch(c)
+	f.enqueue(c.deliveries)
+	return resp
 }
 
 // arrivedBody is what arrived of a request body.
@@ -191,6 +201,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Operation: rt.op, Account: rt.account, LiveInput: rt.liveInput, Output: rt.output, Video: rt.video,
 	}}
 	defer x.end()
+	f.catchUp()
 	body := f.readBody(w, r)
 	x.entry.Body, x.entry.BodySize, x.entry.BodyTruncated, x.entry.BodyIncomplete = body.data, body.size, body.truncated, body.incomplete
 	f.log.arrive(x.entry)

@@ -11,6 +11,8 @@ type account struct {
 	customerCode string // the "customer-…" WebRTC host label, one per account
 	inputs       map[string]*LiveInput
 	order        []*LiveInput // in creation order: the order List answers in
+	videos       []*Video     // oldest first
+	webhook      *WebhookSubscription
 }
 
 func (a *account) add(in *LiveInput) {

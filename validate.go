@@ -27,7 +27,7 @@ type bodySchema struct {
 // compiledSchemas holds the request schemas, compiled once per process: they
 // never change, and compiling is far slower than validating.
 type compiledSchemas struct {
-	liveInput, outputCreate, outputUpdate *bodySchema
+	liveInput, outputCreate, outputUpdate, webhook *bodySchema
 }
 
 var requestSchemas = sync.OnceValue(func() compiledSchemas {
@@ -42,6 +42,7 @@ var requestSchemas = sync.OnceValue(func() compiledSchemas {
 		liveInput:    compile(schema.LiveInputRequest, liveInputCertainlyValid),
 		outputCreate: compile(schema.OutputCreateRequest, outputCreateCertainlyValid),
 		outputUpdate: compile(schema.OutputUpdateRequest, outputUpdateCertainlyValid),
+		webhook:      compile(schema.WebhookRequest, func(any) bool { return false }), // rare: no fast path
 	}
 })
 
@@ -68,6 +69,8 @@ func (f *Fake) schemaFor(op Operation) *bodySchema {
 		return s.outputCreate
 	case OpUpdateOutput:
 		return s.outputUpdate
+	case OpPutWebhook:
+		return s.webhook
 	}
 	return nil
 }
@@ -203,6 +206,9 @@ func jsonPointer(re gojsonschema.ResultError) string {
 			parts = append(parts, p)
 		}
 	}
+	if re.Type() == "number_any_of" && len(parts) == 0 {
+		parts = append(parts, "notificationUrl") // the only anyOf: the webhook body without its URL
+	}
 	var b strings.Builder
 	for _, p := range parts {
 		b.WriteByte('/')
@@ -227,6 +233,10 @@ func violationMessage(re gojsonschema.ResultError, pointer string) string {
 		return fmt.Sprintf("%s must be at most %v", field, d["max"])
 	case "required":
 		return fmt.Sprintf("%s is required", field)
+	case "number_any_of": // the webhook's URL, under either name
+		return "notificationUrl (or notification_url) is required"
+	case "pattern":
+		return fmt.Sprintf("%s must be an http or https URL", field)
 	default:
 		return fmt.Sprintf("%s is invalid: %s", field, re.Description())
 	}

@@ -32,7 +32,7 @@ func ExampleNew() {
 		resp.Body.Close()
 		faketest.AssertCount(t, f, streamfake.OpCreate, 1)
 
-		resp, err = f.Client().Get(f.URL() + "/accounts/" + streamfake.DefaultAccountID + "/stream/nonsense")
+		resp, err = f.Client().Get(f.URL() + "/accounts/" + streamfake.DefaultAccountID + "/stream/live_inputs/x/nonsense")
 		if err != nil {
 			t.Fatalf("%v", err)
 		}
@@ -41,14 +41,14 @@ func ExampleNew() {
 	fmt.Println(strings.Join(failures, "\n"))
 	// Output:
 	// streamfake:
-	//   request #2 GET /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/nonsense matched no route of the API
+	//   request #2 GET /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/live_inputs/x/nonsense matched no route of the API
 	// request log (seed 1, credentials redacted):
 	//   #1 POST /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/live_inputs (create) -> 200
 	//       Authorization: Bearer REDACTED
 	//       Content-Type: application/json
 	//       client headers: Accept-Encoding=gzip; Content-Length=21; User-Agent=Go-http-client/1.1
 	//       body: {"meta":{"name":"x"}}
-	//   #2 GET /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/nonsense (unmatched) -> 400 codes [7003 7000] (Could not route to /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/nonsense, perhaps your object identifier is invalid?; No route for that URI)
+	//   #2 GET /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/live_inputs/x/nonsense (unmatched) -> 400 codes [7003 7000] (Could not route to /client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/stream/live_inputs/x/nonsense, perhaps your object identifier is invalid?; No route for that URI)
 	//       client headers: Accept-Encoding=gzip; User-Agent=Go-http-client/1.1
 }
 

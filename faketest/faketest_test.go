@@ -83,9 +83,9 @@ func TestNewPassesACleanTest(t *testing.T) {
 func TestNewFailsOnUnmatchedRequests(t *testing.T) {
 	r := record(func(tb TB) {
 		f := New(tb, With(streamfake.WithSeed(99)))
-		request(tb, f, "GET", "/accounts/"+streamfake.DefaultAccountID+"/stream/videos", "")
+		request(tb, f, "GET", "/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs/x/videos/y", "")
 	})
-	r.mustContain(t, "request #1 GET /client/v4/accounts/"+streamfake.DefaultAccountID+"/stream/videos matched no route",
+	r.mustContain(t, "request #1 GET /client/v4/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs/x/videos/y matched no route",
 		"request log (seed 99, credentials redacted)", "Authorization: Bearer REDACTED")
 	if strings.Contains(r.output(), streamfake.DefaultToken) {
 		t.Errorf("the failure prints the token:\n%s", r.output())

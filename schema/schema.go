@@ -16,6 +16,7 @@ const (
 	LiveInputRequest    = "live_input_request.json"    // create and update a live input
 	OutputCreateRequest = "output_create_request.json" // create an output
 	OutputUpdateRequest = "output_update_request.json" // update an output
+	WebhookRequest      = "webhook_request.json"       // set the Stream webhook
 	LiveInputResponse   = "live_input_response.json"   // a single live input, as the fake answers it
 )
 

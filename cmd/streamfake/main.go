@@ -125,6 +125,11 @@ func start(args []string, stdout io.Writer) (*server, error) {
 	useTLS := fs.Bool("tls", false, "serve HTTPS with a self-signed certificate made at start")
 	certFile := fs.String("tls-cert", "", "with -tls, where to write the certificate (default: a temporary file, removed at shutdown)")
 	statusForm := fs.String("status-form", "object", "how a live input's status is answered: 'object', as Cloudflare answers it, or 'string', as its OpenAPI document declares it")
+	liveURL := fs.String("live-webhook-url", "", "send live input notifications (live_input.connected, .disconnected, .errored) to this URL")
+	liveSecret := fs.String("live-webhook-secret", "", "with -live-webhook-url, the secret to send in cf-webhook-auth")
+	liveInputs := fs.String("live-webhook-inputs", "", "with -live-webhook-url, limit the notifications to these input ids (comma-separated)")
+	attempts := fs.Int("webhook-attempts", streamfake.DefaultWebhookAttempts, "attempts per webhook delivery before it is given up")
+	backoff := fs.Duration("webhook-backoff", 0, "time between a webhook delivery's attempts, on the fake's clock")
 	clock := fs.String("clock", "system", "'system', or 'manual': time moves only through POST /__streamfake/clock")
 	clockStart := fs.String("clock-start", "", "with -clock manual, the time it starts at (RFC 3339; default: now)")
 	if err := fs.Parse(args); err != nil {
@@ -184,6 +189,16 @@ func start(args []string, stdout io.Writer) (*server, error) {
 	if *stateFile != "" {
 		opts = append(opts, streamfake.WithStateFile(*stateFile))
 	}
+	if *liveURL != "" {
+		var inputs []string
+		if *liveInputs != "" {
+			inputs = strings.Split(*liveInputs, ",")
+		}
+		opts = append(opts, streamfake.WithLiveWebhook(*liveURL, *liveSecret, inputs...))
+	} else if *liveSecret != "" || *liveInputs != "" {
+		return nil, errors.New("-live-webhook-secret and -live-webhook-inputs need -live-webhook-url")
+	}
+	opts = append(opts, streamfake.WithWebhookRetries(*attempts, *backoff))
 	if *adminToken != "" {
 		opts = append(opts, streamfake.WithAdminToken(*adminToken))
 	}
