@@ -255,10 +255,22 @@ func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		adminError(w, status, "%s", why)
 		return
 	}
+	lift := f.bodyDeadline(w)
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
-	if err != nil || len(body) > maxAdminBody {
+	lift()
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
 		w.Header().Set("Connection", "close")
-		adminError(w, http.StatusRequestEntityTooLarge, "the body is unreadable or larger than %d bytes", maxAdminBody)
+		adminError(w, http.StatusRequestTimeout, "the body did not arrive within %v", f.cfg.readTimeout)
+		return
+	case err != nil:
+		w.Header().Set("Connection", "close")
+		adminError(w, http.StatusBadRequest, "the body could not be read: %v", err)
+		return
+	case len(body) > maxAdminBody:
+		w.Header().Set("Connection", "close")
+		adminError(w, http.StatusRequestEntityTooLarge, "the body is larger than %d bytes", maxAdminBody)
 		return
 	}
 	parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/"), "/")
@@ -301,20 +313,6 @@ func adminIndex(w http.ResponseWriter) {
 	b.WriteString("]}\n")
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b.Bytes())
-}
-
-// strictJSON decodes one JSON value and refuses unknown fields, so a typo
-// in a rule ("times" as "time") is an error, not a silent no-op.
-func strictJSON(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("data after the JSON value")
-	}
-	return nil
 }
 
 func (f *Fake) adminAddFault(w http.ResponseWriter, body []byte) {
@@ -389,11 +387,17 @@ func (f *Fake) adminMoveClock(w http.ResponseWriter, body []byte) {
 		adminError(w, http.StatusBadRequest, "the body must be {\"advance\":\"90s\"} or {\"set\":\"2026-01-02T03:04:05Z\"}, one of them: %v", err)
 		return
 	}
+	var to time.Time
 	if req.Advance != nil {
-		mc.Advance(time.Duration(*req.Advance))
+		to = mc.Now().Add(time.Duration(*req.Advance))
 	} else {
-		mc.Set(*req.Set)
+		to = *req.Set
 	}
+	if err := checkTimeInRange(to); err != nil {
+		adminError(w, http.StatusBadRequest, "the clock stays where it is: %v", err)
+		return
+	}
+	mc.Set(to)
 	adminJSON(w, http.StatusOK, map[string]any{"now": f.now(), "manual": true})
 }
 
@@ -461,18 +465,28 @@ func (f *Fake) accountsNamed(account string) string {
 var requestFilters = []string{"operation", "method", "status"}
 
 func (f *Fake) adminListRequests(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	for name := range q {
-		if !slices.Contains(requestFilters, name) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		adminError(w, http.StatusBadRequest, "the query is malformed: %v", err)
+		return
+	}
+	for name, values := range q {
+		switch {
+		case !slices.Contains(requestFilters, name):
 			adminError(w, http.StatusBadRequest, "unknown filter %q; the filters are %s", name, strings.Join(requestFilters, ", "))
+			return
+		case len(values) > 1:
+			adminError(w, http.StatusBadRequest, "the filter %s is given %d times; give it once", name, len(values))
 			return
 		}
 	}
-	var status int
-	if s := q.Get("status"); s != "" {
+	// status=0 is a filter too: the requests a fault ended without an
+	// answer.
+	status, filterStatus := 0, q.Has("status")
+	if filterStatus {
 		var err error
-		if status, err = strconv.Atoi(s); err != nil {
-			adminError(w, http.StatusBadRequest, "status %q is not a number", s)
+		if status, err = strconv.Atoi(q.Get("status")); err != nil || (status != 0 && (status < 100 || status > 599)) {
+			adminError(w, http.StatusBadRequest, "status %q is not 0 (no answer) or an HTTP status", q.Get("status"))
 			return
 		}
 	}
@@ -483,7 +497,7 @@ func (f *Fake) adminListRequests(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []Request{}
 	for _, e := range f.Requests() {
-		if (op != "" && e.Operation != op) || (q.Get("method") != "" && !strings.EqualFold(e.Method, q.Get("method"))) || (status != 0 && e.Status != status) {
+		if (op != "" && e.Operation != op) || (q.Get("method") != "" && !strings.EqualFold(e.Method, q.Get("method"))) || (filterStatus && (e.Status != status || e.InFlight)) {
 			continue
 		}
 		out = append(out, e)

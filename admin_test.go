@@ -50,7 +50,7 @@ func TestAdminAPI(t *testing.T) {
 		{"requests", "GET", "requests", "", 200, []string{`"operation":"create"`, `"operation":"unmatched"`, `Bearer REDACTED`, `"name":"a"`, `"dropped":0`}},
 		{"requests by operation", "GET", "requests?operation=unmatched", "", 200, []string{`"seq":2`}},
 		{"requests by method and status", "GET", "requests?method=post&status=200", "", 200, []string{`"seq":1`}},
-		{"requests by bad status", "GET", "requests?status=ok", "", 400, []string{`status \"ok\" is not a number`}},
+		{"requests by bad status", "GET", "requests?status=ok", "", 400, []string{`status \"ok\" is not 0 (no answer) or an HTTP status`}},
 		{"add a fault", "POST", "faults", `{"match":{"operation":"list"},"action":{"kind":"error","status":429,"code":971,"message":"slow down","header":{"Retry-After":"0"}},"times":1}`, 201, []string{`"id":"fault-1"`}},
 		{"bad fault JSON", "POST", "faults", `{"match":`, 400, []string{"a fault rule must be JSON"}},
 		{"unknown fault kind", "POST", "faults", `{"action":{"kind":"explode"}}`, 400, []string{`unknown fault kind \"explode\"`}},

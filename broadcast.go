@@ -40,12 +40,12 @@ type BroadcastErrorCode string
 
 // The codes Cloudflare's live notification documentation lists.
 const (
-	BroadcastGOPOutOfRange          BroadcastErrorCode = "ERR_GOP_OUT_OF_RANGE"
-	BroadcastUnsupportedVideoCodec  BroadcastErrorCode = "ERR_UNSUPPORTED_VIDEO_CODEC"
-	BroadcastUnsupportedAudioCodec  BroadcastErrorCode = "ERR_UNSUPPORTED_AUDIO_CODEC"
-	BroadcastStorageQuotaExhausted  BroadcastErrorCode = "ERR_STORAGE_QUOTA_EXHAUSTED"
-	BroadcastMissingSubscription    BroadcastErrorCode = "ERR_MISSING_SUBSCRIPTION"
-	BroadcastUnhealthy              BroadcastErrorCode = "ERR_UNHEALTHY"
+	BroadcastGOPOutOfRange         BroadcastErrorCode = "ERR_GOP_OUT_OF_RANGE"
+	BroadcastUnsupportedVideoCodec BroadcastErrorCode = "ERR_UNSUPPORTED_VIDEO_CODEC"
+	BroadcastUnsupportedAudioCodec BroadcastErrorCode = "ERR_UNSUPPORTED_AUDIO_CODEC"
+	BroadcastStorageQuotaExhausted BroadcastErrorCode = "ERR_STORAGE_QUOTA_EXHAUSTED"
+	BroadcastMissingSubscription   BroadcastErrorCode = "ERR_MISSING_SUBSCRIPTION"
+	BroadcastUnhealthy             BroadcastErrorCode = "ERR_UNHEALTHY"
 )
 
 // BroadcastError is a broadcast error to simulate with FailBroadcast.
@@ -195,7 +195,7 @@ func (f *Fake) leave(a *account, in *LiveInput, now time.Time) {
 			timeout = maxRecordingTimeout
 		}
 	}
-	b.Connected, b.Since, b.EndsAt = false, now, now.Add(timeout)
+	b.Connected, b.Since, b.EndsAt = false, now, clampTime(now.Add(timeout))
 	f.schedule(a.id, in.UID, b.EndsAt)
 }
 
@@ -234,7 +234,7 @@ func (f *Fake) endSession(a *account, in *LiveInput, at time.Time) []event {
 	}
 	v.State, v.ReadyAt, v.Modified = VideoReady, at, at
 	if in.DeleteRecordingAfterDays != nil {
-		v.ScheduledDeletion = at.Add(time.Duration(*in.DeleteRecordingAfterDays * float64(24*time.Hour)))
+		v.ScheduledDeletion = clampTime(at.Add(time.Duration(*in.DeleteRecordingAfterDays * float64(24*time.Hour))))
 	}
 	return []event{{kind: EventVideoReady, account: a.id, input: in.UID, video: v.UID, at: at}}
 }
@@ -242,8 +242,8 @@ func (f *Fake) endSession(a *account, in *LiveInput, at time.Time) []event {
 // dueItem is a session that ends at a time, unless its broadcaster comes
 // back first (then the item is stale: the session's EndsAt moved).
 type dueItem struct {
-	at              time.Time
-	account, input  string
+	at             time.Time
+	account, input string
 }
 
 // dueQueue holds the sessions waiting to end, soonest first.

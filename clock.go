@@ -1,9 +1,40 @@
 package streamfake
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
+
+// The fake's times stay within what RFC 3339, and so every response, the
+// state file and encoding/json, can write (four-digit years), and off the
+// zero time, which LiveInput and Video read as "not set". A clock that
+// reads outside (a ClockFunc returning time.Time{}, a ManualClock moved
+// past year 9999) is read as the nearest of these.
+var (
+	earliestTime = time.Date(1, 1, 1, 0, 0, 0, 1000, time.UTC)
+	latestTime   = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+)
+
+// clampTime returns the time nearest t within [earliestTime, latestTime].
+func clampTime(t time.Time) time.Time {
+	switch {
+	case t.Before(earliestTime):
+		return earliestTime
+	case t.After(latestTime):
+		return latestTime
+	}
+	return t
+}
+
+// checkTimeInRange refuses, for the admin API and the binary's flags, a
+// time the fake would not read as itself.
+func checkTimeInRange(t time.Time) error {
+	if t.Before(earliestTime) || t.After(latestTime) {
+		return fmt.Errorf("%s is outside the times the fake can write (%s to %s)", t.UTC().Format(time.RFC3339Nano), earliestTime.Format(time.RFC3339Nano), latestTime.Format(time.RFC3339Nano))
+	}
+	return nil
+}
 
 // Clock is where the fake reads the time: created and modified, status
 // timestamps, the request log, and every timed transition. Give one with

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -30,7 +31,55 @@ func stdDecode(body []byte) (any, error) {
 	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return nil, errors.New("data after the JSON value")
 	}
+	if hasLoneSurrogate(body) {
+		return nil, errLoneSurrogate
+	}
 	return doc, nil
+}
+
+// errLoneSurrogate: encoding/json decodes a \u escape of half a UTF-16
+// surrogate pair as U+FFFD, so the fake would store and echo a character
+// the client never sent.
+var errLoneSurrogate = errors.New(`a \u escape is half of a UTF-16 surrogate pair, not a character`)
+
+// hasLoneSurrogate reports whether valid JSON text holds a \u escape of a
+// surrogate that is not part of a pair. Backslashes occur only inside
+// strings, so no tokenizing is needed.
+func hasLoneSurrogate(b []byte) bool {
+	hex4 := func(at int) rune {
+		if at+4 > len(b) {
+			return -1
+		}
+		n, err := strconv.ParseUint(string(b[at:at+4]), 16, 16)
+		if err != nil {
+			return -1
+		}
+		return rune(n)
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		i++ // the escaped character, a backslash included
+		if i >= len(b) || b[i] != 'u' {
+			continue
+		}
+		r := hex4(i + 1)
+		i += 4
+		switch {
+		case r >= 0xdc00 && r <= 0xdfff:
+			return true
+		case r >= 0xd800 && r <= 0xdbff:
+			if i+2 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
+				if low := hex4(i + 3); low >= 0xdc00 && low <= 0xdfff {
+					i += 6
+					continue
+				}
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // maxFastDepth is how deep fastDecode nests before it backs off, so that

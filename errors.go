@@ -82,6 +82,7 @@ const (
 	msgServiceUnavailable         = "Service temporarily unavailable"
 	msgEmptyBody                  = "Request body is required"
 	msgNotUTF8                    = "Request body is not valid UTF-8"
+	msgLoneSurrogate              = "Request body has a \\u escape of half a UTF-16 surrogate pair, which is not a character"
 	msgIncompleteBodyFormat       = "Request body ended after %d of %s bytes"
 	msgRequestTimeoutFormat       = "Request body did not arrive within %v"
 	msgIncludeCountsNotBoolean    = "include_counts must be true or false"

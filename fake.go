@@ -34,6 +34,9 @@ const (
 	// DefaultMaxBodyBytes is the largest request body the fake accepts
 	// unless WithMaxBodyBytes is given; larger bodies get HTTP 413.
 	DefaultMaxBodyBytes = 1 << 20
+	// MaxMaxBodyBytes is the most WithMaxBodyBytes allows: a fake holds a
+	// body in memory, and its log keeps a copy.
+	MaxMaxBodyBytes = 1 << 30
 	// DefaultReadTimeout is how long a request may take to arrive unless
 	// WithReadTimeout is given.
 	DefaultReadTimeout = 10 * time.Second
@@ -55,6 +58,10 @@ type Fake struct {
 	idRand   *rand.Rand // the same draws, for customer codes
 	accounts map[string]*account
 	due      dueQueue // broadcast sessions waiting to end
+	// foreign holds the ids that did not come from ids (AddLiveInput's
+	// caller chose them, or a state loaded them), which newID must not
+	// draw again.
+	foreign map[string]bool
 
 	// nextDue is when the first session in due ends (Unix nanoseconds, 0
 	// for none), read without the lock to decide whether anything is due.
@@ -165,7 +172,8 @@ func WithAddr(addr string) Option {
 }
 
 // WithMaxBodyBytes sets the largest request body accepted; larger ones get
-// HTTP 413. The default is DefaultMaxBodyBytes (1 MiB).
+// HTTP 413. The default is DefaultMaxBodyBytes (1 MiB); at most it is
+// MaxMaxBodyBytes (1 GiB).
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) { c.maxBody = n }
 }
@@ -185,8 +193,9 @@ func WithLogLimit(n int) Option {
 	return func(c *config) { c.logLimit = n }
 }
 
-// WithLogBytes bounds the memory the request log holds: when the bodies it
-// keeps (and a kibibyte for each entry) pass n bytes, the oldest entries
+// WithLogBytes bounds the memory the request log holds: when the bodies,
+// headers, paths and queries it keeps (and a kibibyte for each entry) pass
+// n bytes, the oldest entries
 // are dropped and counted (see Dropped). Each entry keeps at most the body
 // limit of a request body and 1 MiB of a response body, whatever this
 // says. The default, 0, is no bound beyond that; the standalone server
@@ -194,6 +203,13 @@ func WithLogLimit(n int) Option {
 func WithLogBytes(n int64) Option {
 	return func(c *config) { c.logBytes = n }
 }
+
+// idleTimeout closes a kept-alive connection that has carried no request
+// for this long, so that clients that never close theirs cannot pile up
+// goroutines in a long-running server. It is longer than the 90 seconds
+// Go's http.Transport keeps an idle connection, so a Go client always
+// closes first and never sends a request into a connection being closed.
+const idleTimeout = 2 * time.Minute
 
 // customerCode is the form of the "customer-<code>" host label.
 var customerCode = regexp.MustCompile(`^[a-z0-9]{16}$`)
@@ -265,7 +281,7 @@ func newFake(opts []Option) (*Fake, error) {
 		case c.token != "" && !validToken(c.token):
 			return nil, fmt.Errorf("the token ending in %q is not a well-formed bearer token (RFC 6750: letters, digits and -._~+/, then any =)", lastFour(c.token))
 		case c.token == "" && !validEmail(c.email):
-			return nil, fmt.Errorf("email %q is not an email address", c.email)
+			return nil, fmt.Errorf("the email ending in %q is not an email address", lastFour(c.email))
 		case c.token == "" && !validAPIKey(c.key):
 			return nil, fmt.Errorf("the API key ending in %q is not 32 to 48 lowercase hex characters", lastFour(c.key))
 		}
@@ -273,8 +289,8 @@ func newFake(opts []Option) (*Fake, error) {
 	switch {
 	case cfg.clock == nil:
 		return nil, errors.New("WithClock(nil)")
-	case cfg.maxBody < 0:
-		return nil, fmt.Errorf("WithMaxBodyBytes(%d) is negative", cfg.maxBody)
+	case cfg.maxBody < 0 || cfg.maxBody > MaxMaxBodyBytes:
+		return nil, fmt.Errorf("WithMaxBodyBytes(%d) is not between 0 and %d", cfg.maxBody, MaxMaxBodyBytes)
 	case cfg.readTimeout <= 0:
 		return nil, fmt.Errorf("WithReadTimeout(%v) is not positive", cfg.readTimeout)
 	case cfg.statusForm != StatusObject && cfg.statusForm != StatusString:
@@ -328,6 +344,7 @@ func newFake(opts []Option) (*Fake, error) {
 	}
 	f.srv = httptest.NewUnstartedServer(f)
 	f.srv.Config.ReadHeaderTimeout = cfg.readTimeout
+	f.srv.Config.IdleTimeout = idleTimeout
 	if cfg.addr != "" {
 		ln, err := net.Listen("tcp", cfg.addr)
 		if err != nil {
@@ -360,6 +377,16 @@ func dedupe(list []string) []string {
 // URL is the base URL to hand a Cloudflare client, such as the Go SDK's
 // option.WithBaseURL: the server's address followed by /client/v4.
 func (f *Fake) URL() string { return f.srv.URL + "/client/v4" }
+
+// String describes the fake by its address and seed. It, and GoString,
+// keep fmt from printing the fake's fields, credentials among them, into a
+// test log (t.Logf("%v", f), %+v, %#v).
+func (f *Fake) String() string {
+	return fmt.Sprintf("streamfake.Fake at %s (seed %d)", f.srv.URL, f.seed)
+}
+
+// GoString is String, for %#v.
+func (f *Fake) GoString() string { return f.String() }
 
 // Client returns an HTTP client for the fake; with WithTLS it trusts the
 // fake's certificate. Close closes its idle connections.
@@ -411,9 +438,10 @@ func (f *Fake) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// now reads the clock, kept to Cloudflare's precision.
+// now reads the clock, kept to Cloudflare's precision and to the times the
+// fake can write (clampTime).
 func (f *Fake) now() time.Time {
-	return f.cfg.clock.Now().UTC().Truncate(time.Microsecond)
+	return clampTime(f.cfg.clock.Now().UTC().Truncate(time.Microsecond))
 }
 
 const lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -437,11 +465,17 @@ func (f *Fake) appendHex(b []byte) []byte {
 	return hex.AppendEncode(b, raw[:])
 }
 
-// newID returns a new 32-hex-character id. A fake never issues one twice:
-// see idSource. The caller holds f.mu.
+// newID returns a new 32-hex-character id. A fake never issues one twice
+// (see idSource), nor one that came from elsewhere (foreign). The caller
+// holds f.mu.
 func (f *Fake) newID() string {
 	var b [32]byte
-	return string(f.appendHex(b[:0]))
+	for {
+		id := string(f.appendHex(b[:0]))
+		if !f.foreign[id] {
+			return id
+		}
+	}
 }
 
 // newSecrets draws a live input's five secrets, in one allocation.

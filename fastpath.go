@@ -9,7 +9,7 @@ import (
 // bodies are plain. A certainlyValid function says "gojsonschema accepts
 // this" for the common case, and nothing otherwise: on any doubt (an
 // unknown key, a number at a bound or with an exponent, deep nesting) it
-// says false and the body goes through checkNumbers and gojsonschema,
+// says false and the body goes through checkValues and gojsonschema,
 // which stay the only source of error lists. The schemas in schema/ remain
 // the statement of the rules: fastpath_test.go checks, over generated and
 // fuzzed bodies, that whatever these accept gojsonschema accepts.

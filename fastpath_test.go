@@ -158,7 +158,7 @@ func TestFastPathIsSound(t *testing.T) {
 
 // slowCheck is checkBody without its fast path.
 func slowCheck(s *bodySchema, doc any) []APIError {
-	if errs := checkNumbers(doc); errs != nil {
+	if errs := checkValues(doc); errs != nil {
 		return errs
 	}
 	return validate(s.compiled, doc)

@@ -415,10 +415,18 @@ func (a FaultAction) validate(field string, inSequence bool) error {
 		}
 		return nil
 	}
+	given := make(map[string]string, len(a.Header))
 	for name, value := range a.Header {
 		if err := checkFaultHeader(name, value); err != nil {
 			return fail("header", "%v", err)
 		}
+		// Only one of two names differing in case would be sent, and
+		// which one would change from run to run.
+		canonical := http.CanonicalHeaderKey(name)
+		if other, twice := given[canonical]; twice {
+			return fail("header", "%q and %q are the same header", min(other, name), max(other, name))
+		}
+		given[canonical] = name
 	}
 	switch a.Kind {
 	case KindError:
@@ -498,8 +506,10 @@ func checkFaultHeader(name, value string) error {
 	if name == "" || strings.IndexFunc(name, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r) }) >= 0 {
 		return fmt.Errorf("%q is not a header name", name)
 	}
-	if strings.ContainsAny(value, "\r\n\x00") {
-		return fmt.Errorf("the value of %s holds a line break or NUL", name)
+	if strings.IndexFunc(value, func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }) >= 0 {
+		// net/http would send most control characters as they are, in a
+		// response no HTTP client accepts.
+		return fmt.Errorf("the value of %s holds a control character", name)
 	}
 	switch http.CanonicalHeaderKey(name) {
 	case "Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Upgrade", "Te", "Keep-Alive":

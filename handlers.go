@@ -73,9 +73,33 @@ func (f *Fake) withInput(c *call, fn func(a *account, in *LiveInput) response) r
 	return fn(a, in)
 }
 
+// parseQuery reads a query whose parameters named in reads the fake
+// interprets. A query that does not parse (a ";" separator, a bad escape)
+// or that gives one of those parameters twice is a 400 naming it: the fake
+// would otherwise act on one reading of it, silently.
+func parseQuery(raw string, reads ...string) (url.Values, *response) {
+	q, err := url.ParseQuery(raw)
+	bad := func(msg string) (url.Values, *response) {
+		r := failure(http.StatusBadRequest, APIError{Code: CodeInvalidField, Message: msg})
+		return nil, &r
+	}
+	if err != nil {
+		return bad(fmt.Sprintf("The query string is malformed: %v", err))
+	}
+	for _, name := range reads {
+		if len(q[name]) > 1 {
+			return bad(fmt.Sprintf("%s is given %d times; give it once", name, len(q[name])))
+		}
+	}
+	return q, nil
+}
+
 // stream-live-inputs-list-live-inputs
 func (f *Fake) listLiveInputs(c *call) response {
-	query, _ := url.ParseQuery(c.rawQuery)
+	query, bad := parseQuery(c.rawQuery, "include_counts")
+	if bad != nil {
+		return *bad
+	}
 	switch query.Get("include_counts") {
 	case "", "true", "false":
 	default:

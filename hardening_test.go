@@ -10,8 +10,10 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -231,6 +233,19 @@ func TestStalledBodyTimesOut(t *testing.T) {
 	}
 }
 
+// TestStalledAdminBodyTimesOut: the admin API gives a body the same read
+// timeout; before, a client that stopped sending held the handler, and a
+// graceful shutdown, for good.
+func TestStalledAdminBodyTimesOut(t *testing.T) {
+	t.Parallel()
+	f := startFake(t, WithReadTimeout(200*time.Millisecond))
+	conn := rawConn(t, f, "PUT "+AdminPrefix+"state HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n", `{"accounts":`)
+	resp, body := readResponse(t, conn, 5*time.Second)
+	if resp.StatusCode != 408 || !strings.Contains(string(body), "did not arrive") {
+		t.Errorf("%d %s, want 408", resp.StatusCode, body)
+	}
+}
+
 // TestAbortedUploadChangesNothing: a body shorter than its Content-Length,
 // then a closed connection, is not acted on, however valid its prefix;
 // before, it created an input and logged a 200.
@@ -323,16 +338,32 @@ func TestLogMemoryIsBounded(t *testing.T) {
 	if !last.ResponseTruncated || len(last.ResponseBody) != maxLoggedResponse || last.ResponseSize <= maxLoggedResponse {
 		t.Errorf("response kept %d of %d bytes (truncated %v)", len(last.ResponseBody), last.ResponseSize, last.ResponseTruncated)
 	}
+
+	// Headers and query strings count too: before, a client sending
+	// half a megabyte of them with each bodiless request grew the log
+	// without bound.
+	g := startFake(t, WithLogBytes(4<<20))
+	bulky := map[string]string{"Authorization": bearer["Authorization"], "X-Padding": strings.Repeat("p", 256<<10)}
+	for range 20 {
+		do(t, g, "GET", inputsPath(accountA)+"?q="+strings.Repeat("q", 200<<10), "", bulky)
+	}
+	if kept := len(g.Requests()); kept > 4<<20/(450<<10) || g.Dropped() == 0 {
+		t.Errorf("%d entries of ~450 KiB of headers and query kept within 4 MiB, %d dropped", kept, g.Dropped())
+	}
 }
 
 // TestAdminAndStateOutputAreCompactUTF8JSON: a deeply nested meta costs
-// the admin API and the state file its own size, not the square of its
-// depth, and a body that is not UTF-8 never makes the output invalid.
+// the admin API and the state file its own size, not its size times its
+// depth (indented output would repeat the indentation on each of the
+// thousands of lines at the bottom), and a body that is not UTF-8 never
+// makes the output invalid.
 func TestAdminAndStateOutputAreCompactUTF8JSON(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state.json")
 	f := startFake(t, WithStateFile(path))
-	deep := `{"meta":` + strings.Repeat(`{"a":`, 9000) + `1` + strings.Repeat(`}`, 9000) + `}`
+	const depth = 60
+	wide := "[" + strings.TrimSuffix(strings.Repeat(`{"b":1},`, 20000), ",") + "]"
+	deep := `{"meta":` + strings.Repeat(`{"a":`, depth) + wide + strings.Repeat(`}`, depth) + `}`
 	create(t, f, deep)
 	if r := do(t, f, "POST", inputsPath(accountA), "{\"meta\":{\"name\":\"\xff\"}}", bearer); r.status != 400 || r.env.Errors[0].Code != CodeMalformedJSON {
 		t.Errorf("a body that is not UTF-8: %d %s", r.status, r.raw)
@@ -409,6 +440,12 @@ func TestStateFilesNotUnderstoodAreNeverOverwritten(t *testing.T) {
 		"days below the minimum":  {strings.Replace(string(dump), `"deleteRecordingAfterDays":null`, `"deleteRecordingAfterDays":1`, 1), "liveInputs[0].deleteRecordingAfterDays"},
 		"a number no float holds": {strings.Replace(string(dump), `{"name":"x"}`, `{"n":1e400}`, 1), "liveInputs[0].meta.n"},
 		"trailing data":           {string(dump) + `{}`, "after the JSON value"},
+		"a key in the wrong case": {strings.Replace(string(dump), `"uid"`, `"UID"`, 1), `did you mean "uid"`},
+		"a key twice":             {strings.Replace(string(dump), `"enabled":false`, `"enabled":false,"enabled":true`, 1), `"enabled" appears twice`},
+		"not UTF-8":               {strings.Replace(string(dump), `{"name":"x"}`, "{\"name\":\"\xff\"}", 1), "not UTF-8"},
+		"half a surrogate pair":   {strings.Replace(string(dump), `{"name":"x"}`, `{"name":"\ud800x"}`, 1), "surrogate"},
+		"a float that underflows": {strings.Replace(string(dump), `"deleteRecordingAfterDays":null`, `"deleteRecordingAfterDays":1e-400`, 1), "liveInputs[0].deleteRecordingAfterDays: 1e-400 is too small"},
+		"too many outputs":        {strings.Replace(string(dump), `"outputs":null`, `"outputs":`+manyOutputs(MaxOutputs+1), 1), "outputs: 51"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if tc.file == string(dump) {
@@ -430,6 +467,14 @@ func TestStateFilesNotUnderstoodAreNeverOverwritten(t *testing.T) {
 			}
 		})
 	}
+	// What the API accepts and keeps, the state file keeps: a number in meta
+	// that underflows is not a float the fake reads.
+	tiny := New()
+	create(t, tiny, `{"meta":{"n":1e-400}}`)
+	if err := New().LoadState(tiny.State()); err != nil {
+		t.Errorf("a state with meta the API accepted does not load: %v", err)
+	}
+	tiny.Close()
 	// A state path that cannot be written fails the start, not the shutdown.
 	if g, err := Start(WithStateFile(filepath.Join(t.TempDir(), "missing", "state.json"))); err == nil {
 		g.Close()
@@ -442,6 +487,15 @@ func TestStateFilesNotUnderstoodAreNeverOverwritten(t *testing.T) {
 	if status, body := admin(t, h, "GET", "state", ""); status != 409 || !strings.Contains(body, "cannot be written") {
 		t.Errorf("GET /state with an unwritable file: %d %s", status, body)
 	}
+}
+
+// manyOutputs is a JSON array of n outputs with distinct uids.
+func manyOutputs(n int) string {
+	outputs := make([]string, n)
+	for i := range outputs {
+		outputs[i] = fmt.Sprintf(`{"uid":"%032x","url":"rtmp://x","streamKey":"k","enabled":true}`, i)
+	}
+	return "[" + strings.Join(outputs, ",") + "]"
 }
 
 // TestFaultRulesCannotBreakTheFake: rules that would panic, hang the fake
@@ -473,6 +527,9 @@ func TestFaultRulesCannotBreakTheFake(t *testing.T) {
 		{Dribble(2, -time.Second), "action.delay"},
 		{ServerError().WithHeader("Content-Length", "5"), "action.header"},
 		{ServerError().WithHeader("X-Bad", "a\r\nb"), "action.header"},
+		{ServerError().WithHeader("X-Bad", "a\x01b"), "action.header"},
+		{ServerError().WithHeader("X-Bad", "a\x7fb"), "action.header"},
+		{FaultAction{Kind: KindError, Status: 500, Code: CodeInternalError, Header: map[string]string{"x-retry": "1", "X-Retry": "2"}}, "action.header"},
 		{Sequence(ServerError(), ErrorResponse(100, 1, "x")), "action.steps[1].status"},
 	} {
 		_, err := f.AddFault(FaultRule{Action: tc.action})
@@ -486,6 +543,15 @@ func TestFaultRulesCannotBreakTheFake(t *testing.T) {
 		if status, body := admin(t, f, "POST", "faults", string(rule)); status != 400 || !strings.Contains(body, tc.field+":") {
 			t.Errorf("admin %s: %d %s", rule, status, body)
 		}
+	}
+	// A probability so small that a float reads it as 0 would make the
+	// rule fire on every request: before, 1e-400 did.
+	if status, body := admin(t, f, "POST", "faults", `{"probability":1e-400,"action":{"kind":"error","status":500}}`); status != 400 || !strings.Contains(body, "probability: 1e-400 is too small") {
+		t.Errorf("probability 1e-400: %d %s", status, body)
+	}
+	// A tab is a header value's only allowed control character.
+	if _, err := f.AddFault(FaultRule{Action: ServerError().WithHeader("X-Tab", "a\tb")}); err != nil {
+		t.Errorf("a tab in a header value: %v", err)
 	}
 	// A lognormal delay without a cap is capped at MaxFaultDuration, not
 	// overflowed: every draw is a valid, bounded duration.
@@ -614,6 +680,10 @@ func TestWhatNetHTTPAnswersItself(t *testing.T) {
 		{"bad Content-Length", "POST " + inputsPath(accountA) + " HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400},
 		{"malformed header", "GET " + inputsPath(accountA) + " HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400},
 		{"header over 1 MB", "GET " + inputsPath(accountA) + " HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 2<<20) + "\r\n\r\n", 431},
+		{"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 200},
+		{"an Expect other than 100-continue", "GET " + inputsPath(accountA) + " HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n", 417},
+		{"HTTP/1.1 without Host", "GET " + inputsPath(accountA) + " HTTP/1.1\r\n\r\n", 400},
+		{"a target without a leading slash", "GET client/v4 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
 	} {
 		conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
 		if err != nil {
@@ -656,5 +726,272 @@ func TestAddLiveInputIsNoBackDoor(t *testing.T) {
 	}
 	if r := do(t, f, "GET", inputPath(accountA, in.UID), "", bearer); r.status != 200 || !strings.Contains(string(r.raw), `"meta":{"a":[1e3],"b":1.0}`) {
 		t.Errorf("GET: %d %s", r.status, r.raw)
+	}
+}
+
+// TestValuesBeyondTheBodyBoundsAreRefusedQuickly: numbers with huge
+// exponents or thousands of digits, and nesting past maxBodyDepth, are a
+// 400 naming the field, answered at once. Before, 3e-9999999 panicked in
+// math/big inside gojsonschema, a 100,000-digit number held the handler for
+// seconds, and a meta nested 9,000 deep was echoed in answers encoding/json
+// refuses to decode.
+func TestValuesBeyondTheBodyBoundsAreRefusedQuickly(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	cases := []struct{ body, pointer string }{
+		{`{"recording":{"timeoutSeconds":3e-9999999}}`, "/recording/timeoutSeconds"},
+		{`{"meta":{"n":1e+10000}}`, "/meta/n"},
+		{`{"defaultCreator":` + strings.Repeat("9", 100000) + `}`, "/defaultCreator"},
+		{`{"meta":` + strings.Repeat(`{"a":`, maxBodyDepth) + `1` + strings.Repeat(`}`, maxBodyDepth) + `}`, "/meta" + strings.Repeat("/a", maxBodyDepth)},
+		{`{"meta":{"a":` + strings.Repeat(`[`, 5000) + strings.Repeat(`]`, 5000) + `}}`, "/meta/a" + strings.Repeat("/0", maxBodyDepth-1)},
+	}
+	for _, c := range cases {
+		start := time.Now()
+		r := do(t, f, "POST", inputsPath(accountA), c.body, bearer)
+		short := c.body
+		if len(short) > 80 {
+			short = short[:80] + "..."
+		}
+		if r.status != 400 || len(r.env.Errors) != 1 || r.env.Errors[0].Code != CodeInvalidField || r.pointers()[0] != c.pointer {
+			t.Errorf("%s: %d %.300s; want one 10005 at %s", short, r.status, r.raw, c.pointer)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s took %v", short, d)
+		}
+	}
+	// At the bounds, bodies are accepted.
+	for _, body := range []string{
+		`{"meta":{"n":1e-9999,"m":0.` + strings.Repeat("1", maxNumberLength-2) + `}}`,
+		`{"meta":` + strings.Repeat(`{"a":`, maxBodyDepth-1) + `1` + strings.Repeat(`}`, maxBodyDepth-1) + `}`,
+	} {
+		create(t, f, body)
+	}
+}
+
+// TestIDsFromElsewhereAreNeverDrawnAgain: ids that came from AddLiveInput
+// or a loaded state are not drawn for new inputs. Before, two fakes with
+// the same seed drew the same ids, so an input copied from one into the
+// other was overwritten by the next create.
+func TestIDsFromElsewhereAreNeverDrawnAgain(t *testing.T) {
+	t.Parallel()
+	source := startFake(t, WithSeed(1))
+	first := create(t, source, `{}`)["uid"].(string)
+	second := create(t, source, `{}`)["uid"].(string)
+
+	added := startFake(t, WithSeed(1))
+	if _, err := added.AddLiveInput(accountA, LiveInput{UID: first}); err != nil {
+		t.Fatal(err)
+	}
+	loaded := startFake(t, WithSeed(1))
+	state := source.State()
+	state.IDDraws = 0 // as if written by hand, or by a fake with another seed
+	if err := loaded.LoadState(state); err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]*Fake{"AddLiveInput": added, "LoadState": loaded} {
+		before := len(f.LiveInputs(accountA))
+		for range 3 {
+			if uid := create(t, f, `{}`)["uid"]; uid == first || uid == second {
+				t.Errorf("after %s, create drew %v again", name, uid)
+			}
+		}
+		if n := len(f.LiveInputs(accountA)); n != before+3 {
+			t.Errorf("after %s: %d inputs, want %d: a create replaced one", name, n, before+3)
+		}
+	}
+}
+
+// TestAddLiveInputRefusesOutputsAndSecretsTheAPICouldNotMake: before, any
+// number of outputs, with any uids, and half-set secrets were stored.
+func TestAddLiveInputRefusesOutputsAndSecretsTheAPICouldNotMake(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	const hex = "0123456789abcdef0123456789abcdef"
+	tooMany := make([]Output, MaxOutputs+1)
+	for _, c := range []struct {
+		in   LiveInput
+		want string
+	}{
+		{LiveInput{Outputs: tooMany}, "outputs: 51"},
+		{LiveInput{Outputs: []Output{{UID: "x"}}}, "outputs[0].uid"},
+		{LiveInput{Outputs: []Output{{UID: hex}, {UID: hex}}}, "outputs[1].uid"},
+		{LiveInput{Outputs: []Output{{URL: "rtmp://\xff"}}}, "outputs[0]"},
+		{LiveInput{DefaultCreator: "\xff"}, "defaultCreator"},
+		{LiveInput{Secrets: Secrets{RTMPS: hex}}, "secrets.rtmpsPlayback"},
+	} {
+		if _, err := f.AddLiveInput(accountA, c.in); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v; want an error about %s", c.in.Outputs, err, c.want)
+		}
+	}
+	if n := len(f.LiveInputs(accountA)); n != 0 {
+		t.Errorf("%d inputs stored by refused calls", n)
+	}
+	// Empty output uids are drawn, as the API would.
+	in, err := f.AddLiveInput(accountA, LiveInput{Outputs: make([]Output, MaxOutputs)})
+	if err != nil || !isHex32(in.Outputs[MaxOutputs-1].UID) {
+		t.Errorf("%v %+v", err, in.Outputs)
+	}
+}
+
+// TestWaitMatchersMayReadTheFake: a match function that reads the request
+// or delivery log itself does not deadlock. Before, match ran under the
+// log's lock, and a matcher calling f.Requests() hung the test for good.
+func TestWaitMatchersMayReadTheFake(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go create(t, f, `{}`)
+	got, err := f.WaitForRequests(ctx, 1, func(r Request) bool { return len(f.Requests()) > 0 && r.Operation == OpCreate })
+	if err != nil || len(got) != 1 {
+		t.Errorf("WaitForRequests: %v, %d requests", err, len(got))
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel2()
+	if _, err := f.WaitForDeliveries(ctx2, 1, func(Delivery) bool { return len(f.Deliveries()) > 0 }); err != context.DeadlineExceeded {
+		t.Errorf("WaitForDeliveries: %v; want the deadline, not a hang", err)
+	}
+}
+
+// TestDeclaredBodySizesAreOnlyClaims: a Content-Length within the limit
+// but far beyond what arrives costs the bytes that arrive, not the claim.
+// Before, the fake allocated the declared size up front, so a client
+// claiming a gigabyte under WithMaxBodyBytes(1<<30) cost a gigabyte. Not
+// parallel: it measures the process's allocations.
+func TestDeclaredBodySizesAreOnlyClaims(t *testing.T) {
+	f := startFake(t, WithMaxBodyBytes(MaxMaxBodyBytes))
+	req := httptest.NewRequest("POST", inputsPath(accountA), strings.NewReader(`{}`))
+	req.Header.Set("Authorization", bearer["Authorization"])
+	req.ContentLength = MaxMaxBodyBytes
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rec := httptest.NewRecorder()
+	f.Handler().ServeHTTP(rec, req)
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Errorf("a 2-byte body declared as %d bytes allocated %d MiB", MaxMaxBodyBytes, grew>>20)
+	}
+	if rec.Code != 400 {
+		t.Errorf("a body shorter than declared: %d %s", rec.Code, rec.Body)
+	}
+	if log := f.Requests(); len(log) != 1 || string(log[0].Body) != `{}` || !log[0].BodyIncomplete {
+		t.Errorf("the log does not keep what arrived: %+v", log)
+	}
+	// A chunked body at the largest limit is read, not lost to an overflow.
+	chunked := httptest.NewRequest("POST", inputsPath(accountA), strings.NewReader(`{"meta":{"name":"chunked"}}`))
+	chunked.Header.Set("Authorization", bearer["Authorization"])
+	chunked.ContentLength = -1
+	rec = httptest.NewRecorder()
+	if f.Handler().ServeHTTP(rec, chunked); rec.Code != 200 {
+		t.Errorf("chunked: %d %s", rec.Code, rec.Body)
+	}
+	if _, err := Start(WithMaxBodyBytes(math.MaxInt64)); err == nil || !strings.Contains(err.Error(), "WithMaxBodyBytes") {
+		t.Errorf("WithMaxBodyBytes(MaxInt64): %v", err)
+	}
+}
+
+// TestHalfSurrogatePairsAreRefused: a \u escape of half a UTF-16 pair is a
+// 400. Before, encoding/json read it as U+FFFD, and the fake stored and
+// echoed a character the client never sent.
+func TestHalfSurrogatePairsAreRefused(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	for _, body := range []string{`{"meta":{"name":"\ud83d"}}`, `{"meta":{"name":"\ude00x"}}`, `{"defaultCreator":"a\ud83d\u0041"}`, `{"meta":{"\udfff":1}}`} {
+		r := do(t, f, "POST", inputsPath(accountA), body, bearer)
+		if r.status != 400 || len(r.env.Errors) != 1 || r.env.Errors[0].Code != CodeMalformedJSON || !strings.Contains(r.env.Errors[0].Message, "surrogate") {
+			t.Errorf("%s: %d %s", body, r.status, r.raw)
+		}
+	}
+	// A whole pair, and an escaped backslash before "ud83d", are fine.
+	if got := create(t, f, `{"meta":{"name":"\ud83d\ude00","path":"\\ud83d"}}`)["meta"].(map[string]any); got["name"] != "😀" || got["path"] != `\ud83d` {
+		t.Errorf("meta %v", got)
+	}
+	if n := len(f.LiveInputs(accountA)); n != 1 {
+		t.Errorf("%d inputs, want the one valid create", n)
+	}
+}
+
+// TestQueriesTheFakeCannotReadAreRefused: a query that does not parse, or
+// that repeats a parameter the fake reads, is a 400 naming the problem.
+// Before, "include_counts=bogus;x" listed as if no parameter had been
+// given, and of "limit=1&limit=2" the first silently won.
+func TestQueriesTheFakeCannotReadAreRefused(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	videos := "/client/v4/accounts/" + accountA + "/stream"
+	for _, target := range []string{
+		inputsPath(accountA) + "?include_counts=bogus;x",
+		inputsPath(accountA) + "?include_counts=true&include_counts=false",
+		inputsPath(accountA) + "?a=%zz",
+		videos + "?limit=1&limit=2",
+		videos + "?status=ready;x",
+	} {
+		r := do(t, f, "GET", target, "", bearer)
+		if r.status != 400 || len(r.env.Errors) != 1 || r.env.Errors[0].Code != CodeInvalidField {
+			t.Errorf("GET %s: %d %s", target, r.status, r.raw)
+		}
+	}
+	// Parameters the fake does not read may repeat.
+	if r := do(t, f, "GET", videos+"?creator=a&creator=b", "", bearer); r.status != 200 {
+		t.Errorf("a repeated parameter the fake ignores: %d %s", r.status, r.raw)
+	}
+}
+
+// TestCredentialsStayOutOfTestLogs: printing a fake with any verb shows
+// its address, not its fields; before, %v printed every token and key.
+// Errors about a malformed credential quote its last four characters at
+// most, an email address included.
+func TestCredentialsStayOutOfTestLogs(t *testing.T) {
+	t.Parallel()
+	const token, key = "a-real-looking-secret-token-0123456789", "0123456789abcdef0123456789abcdef"
+	f := startFake(t, WithToken(token), WithAPIKey("someone@example.com", key), WithSeed(7))
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(verb, f)
+		if strings.Contains(out, token) || strings.Contains(out, key) || strings.Contains(out, "someone") || !strings.Contains(out, f.srv.URL) {
+			t.Errorf("%s: %s", verb, out)
+		}
+	}
+	if _, err := Start(WithAPIKey("private.person.example.com", key)); err == nil || strings.Contains(err.Error(), "private") {
+		t.Errorf("a malformed email: %v", err)
+	}
+}
+
+// TestRequestLogFiltersAreExact: GET /__streamfake/requests refuses a
+// filter it cannot read, and status=0 selects the requests a fault left
+// without an answer. Before, status=0 and a repeated filter were ignored,
+// and the whole log came back as if it had matched.
+func TestRequestLogFiltersAreExact(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	create(t, f, `{}`)
+	f.AddFault(FaultRule{Match: FaultMatch{Operation: OpList}, Action: ResetConnection()})
+	req, _ := http.NewRequest("GET", f.srv.URL+inputsPath(accountA), nil)
+	req.Header.Set("Authorization", bearer["Authorization"])
+	if resp, err := f.Client().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the reset fault did not fire: %d", resp.StatusCode)
+	}
+	// Go's client retries the GET once on the reset: one or two entries.
+	status, body := admin(t, f, "GET", "requests?status=0", "")
+	var got struct{ Requests []Request }
+	json.Unmarshal([]byte(body), &got)
+	if status != 200 || len(got.Requests) == 0 || slices.ContainsFunc(got.Requests, func(r Request) bool { return r.Operation != OpList }) {
+		t.Errorf("status=0: %d %s", status, body)
+	}
+	for _, query := range []string{"status=abc", "status=99", "status=200&status=400", "status=200;x", "method=GET&method=POST"} {
+		if status, body := admin(t, f, "GET", "requests?"+query, ""); status != 400 {
+			t.Errorf("?%s: %d %s", query, status, body)
+		}
+	}
+}
+
+// TestIdleConnectionsAreClosed: the server closes kept-alive connections
+// left idle, so a long-running binary does not collect them; after Go's
+// client has dropped its own (90 s), so a Go client never races the close.
+func TestIdleConnectionsAreClosed(t *testing.T) {
+	t.Parallel()
+	f := startFake(t)
+	if got := f.srv.Config.IdleTimeout; got <= 90*time.Second || got > 10*time.Minute {
+		t.Errorf("IdleTimeout %v; want more than 90 s, and bounded", got)
 	}
 }

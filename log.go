@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -177,6 +178,31 @@ func (r Request) GoString() string {
 	return strings.Replace(s, "streamfake.requestFields", "streamfake.Request", 1)
 }
 
+// BodyString shows the body for a person, on one line: as sent when it is
+// printable UTF-8, quoted as a Go string when it holds control characters
+// (line breaks, terminal escapes) or bytes that are not UTF-8, and cut
+// after 4 KiB, saying how much more was sent. faketest prints it in its
+// request dumps.
+func (r Request) BodyString() string {
+	const shown = 4 << 10
+	body := r.Body
+	if len(body) > shown {
+		cut := shown
+		for cut > shown-utf8.UTFMax && !utf8.RuneStart(body[cut]) {
+			cut--
+		}
+		body = body[:cut]
+	}
+	s := string(body)
+	if !utf8.Valid(body) || strings.IndexFunc(s, func(c rune) bool { return !unicode.IsPrint(c) }) >= 0 {
+		s = strconv.Quote(s)
+	}
+	if more := max(r.BodySize, int64(len(r.Body))) - int64(len(body)); more > 0 {
+		s += fmt.Sprintf(" … (%d more bytes)", more)
+	}
+	return s
+}
+
 // requestJSON is a Request's JSON form, the one the admin API serves:
 // credentials redacted, bodies that are JSON shown as JSON, other text as a
 // string, and bytes that are not UTF-8 in base64, so the output is always
@@ -254,11 +280,20 @@ func (r *Request) clone() Request {
 	return c
 }
 
-// loggedSize is what an entry costs the log's byte budget: the bodies it
-// keeps, and a fixed allowance for the rest.
+// loggedSize is what an entry costs the log's byte budget: the bodies,
+// headers, path and query it keeps, and a fixed allowance for the rest.
+// Headers count: a client may send up to a megabyte of them with each
+// request.
 func (r *Request) loggedSize() int64 {
-	const entryOverhead = 1 << 10 // the entry, its header map and codes
-	return int64(len(r.Body)+len(r.ResponseBody)) + entryOverhead
+	const entryOverhead = 1 << 10 // the entry, its maps, codes and faults
+	size := len(r.Body) + len(r.ResponseBody) + len(r.Path) + len(r.RawQuery) + len(r.Panic)
+	for name, values := range r.Header {
+		size += len(name)
+		for _, v := range values {
+			size += len(v)
+		}
+	}
+	return int64(size) + entryOverhead
 }
 
 // requestLog keeps the entries in arrival order (by Seq).
@@ -395,12 +430,14 @@ func (f *Fake) Dropped() int64 {
 // requests seen so far, if ctx ends first, and ErrClosed if the fake is
 // closed.
 func (f *Fake) WaitForRequests(ctx context.Context, n int, match func(Request) bool) ([]Request, error) {
-	var filter func(*Request) bool
-	if match != nil {
-		filter = func(r *Request) bool { return match(r.clone()) }
+	// match runs on copies, outside the log's lock: it may itself read the
+	// fake (Requests, LiveInput) or take its time without stalling requests.
+	matching := func() ([]Request, <-chan struct{}) {
+		all, changed := f.log.snapshot(nil)
+		return keep(all, match), changed
 	}
 	for {
-		got, changed := f.log.snapshot(filter)
+		got, changed := matching()
 		if len(got) >= n {
 			return got, nil
 		}
@@ -409,13 +446,27 @@ func (f *Fake) WaitForRequests(ctx context.Context, n int, match func(Request) b
 		case <-ctx.Done():
 			return got, ctx.Err()
 		case <-f.done:
-			got, _ = f.log.snapshot(filter)
+			got, _ = matching()
 			if len(got) >= n {
 				return got, nil
 			}
 			return got, ErrClosed
 		}
 	}
+}
+
+// keep returns the items match accepts: all of them, for a nil match.
+func keep[T any](items []T, match func(T) bool) []T {
+	if match == nil {
+		return items
+	}
+	var out []T
+	for _, item := range items {
+		if match(item) {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // ErrClosed is returned by WaitForRequests when the fake is closed first.

@@ -142,6 +142,9 @@ func (f *Fake) LoadState(s State) error {
 	}
 	f.rescheduleLocked()
 	f.ids.skipTo(s.IDDraws)
+	// The state may come from a fake with another seed, or from an edit:
+	// its ids are not known to be off this fake's sequence.
+	f.foreign = ids
 	return nil
 }
 
@@ -157,11 +160,8 @@ func checkLoaded(in LiveInput, ids map[string]bool) error {
 	case in.Created.IsZero() || in.Modified.IsZero():
 		return fmt.Errorf("created, modified: an input %s has both", in.UID)
 	}
-	secrets := map[string]string{"rtmps": in.Secrets.RTMPS, "rtmpsPlayback": in.Secrets.RTMPSPlayback, "srt": in.Secrets.SRT, "srtPlayback": in.Secrets.SRTPlayback, "webRTC": in.Secrets.WebRTC}
-	for _, name := range []string{"rtmps", "rtmpsPlayback", "srt", "srtPlayback", "webRTC"} {
-		if !isHex32(secrets[name]) {
-			return fmt.Errorf("secrets.%s: %q is not 32 lowercase hex characters", name, secrets[name])
-		}
+	if err := in.Secrets.check(); err != nil {
+		return err
 	}
 	ids[in.UID] = true
 	for k, o := range in.Outputs {
@@ -169,6 +169,19 @@ func checkLoaded(in LiveInput, ids map[string]bool) error {
 			return fmt.Errorf("outputs[%d].uid: %q is malformed or used twice", k, o.UID)
 		}
 		ids[o.UID] = true
+	}
+	return nil
+}
+
+// check reports the first secret that is not 32 lowercase hex characters,
+// as the fake draws them; its error starts with the field's name.
+func (s Secrets) check() error {
+	for _, secret := range []struct{ name, value string }{
+		{"rtmps", s.RTMPS}, {"rtmpsPlayback", s.RTMPSPlayback}, {"srt", s.SRT}, {"srtPlayback", s.SRTPlayback}, {"webRTC", s.WebRTC},
+	} {
+		if !isHex32(secret.value) {
+			return fmt.Errorf("secrets.%s: %q is not 32 lowercase hex characters", secret.name, secret.value)
+		}
 	}
 	return nil
 }
@@ -190,9 +203,19 @@ func (in *LiveInput) normalize(at time.Time) error {
 		return errors.New("meta: not UTF-8")
 	case in.Meta != nil && !json.Valid(in.Meta):
 		return errors.New("meta: not JSON")
+	case in.Meta != nil && hasLoneSurrogate(in.Meta):
+		return fmt.Errorf("meta: %v", errLoneSurrogate)
 	}
 	if err := in.Status.check(); err != nil {
 		return err
+	}
+	if err := checkOutputs(in.Outputs); err != nil {
+		return err
+	}
+	for name, v := range map[string]string{"defaultCreator": in.DefaultCreator, "recording.allowedOrigins": strings.Join(in.Recording.AllowedOrigins, "")} {
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("%s: not UTF-8", name)
+		}
 	}
 	// The fields a client sets pass the checks of a create body.
 	if errs := checkBody(requestSchemas().liveInput, in.requestBody()); errs != nil {
@@ -208,6 +231,27 @@ func (in *LiveInput) normalize(at time.Time) error {
 		if in.Status.History == nil {
 			in.Status.History = []StatusEntry{}
 		}
+	}
+	return nil
+}
+
+// checkOutputs checks outputs from outside the API as the API would have
+// made them: at most MaxOutputs, each with its own uid, in UTF-8.
+func checkOutputs(outputs []Output) error {
+	if len(outputs) > MaxOutputs {
+		return fmt.Errorf("outputs: %d of them; a live input has at most %d", len(outputs), MaxOutputs)
+	}
+	seen := make(map[string]bool, len(outputs))
+	for k, o := range outputs {
+		switch {
+		case !isHex32(o.UID):
+			return fmt.Errorf("outputs[%d].uid: %q is not 32 lowercase hex characters", k, o.UID)
+		case seen[o.UID]:
+			return fmt.Errorf("outputs[%d].uid: %s appears twice", k, o.UID)
+		case !utf8.ValidString(o.URL) || !utf8.ValidString(o.StreamKey):
+			return fmt.Errorf("outputs[%d]: url or streamKey is not UTF-8", k)
+		}
+		seen[o.UID] = true
 	}
 	return nil
 }
@@ -253,6 +297,7 @@ func (f *Fake) Reset() {
 		a.inputs = map[string]*LiveInput{}
 		a.order, a.videos, a.webhook = nil, nil, nil
 	}
+	f.foreign = nil
 	f.rescheduleLocked()
 }
 
@@ -297,7 +342,7 @@ func checkVideo(v *Video, ids map[string]bool) error {
 	}
 	if v.Meta != nil {
 		meta, err := decodeJSON(v.Meta)
-		if _, object := meta.(map[string]any); err != nil || !object || checkNumbers(meta) != nil {
+		if _, object := meta.(map[string]any); err != nil || !object || checkValues(meta) != nil {
 			return errors.New("meta: not a JSON object the API could answer")
 		}
 		v.Meta = encodeMeta(meta)

@@ -120,23 +120,24 @@ func (f *Fake) readBody(w http.ResponseWriter, r *http.Request) (b arrivedBody) 
 	if n > f.cfg.maxBody {
 		return arrivedBody{size: n, tooLarge: true}
 	}
-	// A deadline for this body alone: the server's own ReadTimeout would
-	// also cut the requests that a fault deliberately holds. A recorder has
-	// no connection, and asking it for one costs an error value.
-	if canSetReadDeadline(w) {
-		rc := http.NewResponseController(w)
-		if rc.SetReadDeadline(time.Now().Add(f.cfg.readTimeout)) == nil {
-			defer rc.SetReadDeadline(time.Time{})
-		}
-	}
+	defer f.bodyDeadline(w)()
 	var err error
-	if n > 0 {
+	switch {
+	case n > 0 && n <= preallocatedBody:
 		// The common case: a declared, small body, read into a buffer of its size.
 		b.data = make([]byte, n)
 		var read int
 		read, err = io.ReadFull(r.Body, b.data)
 		b.data = b.data[:read]
-	} else {
+	case n > 0:
+		// A large declared size is only a claim: memory follows the bytes
+		// that actually arrive.
+		buf := bytes.NewBuffer(make([]byte, 0, preallocatedBody))
+		_, err = buf.ReadFrom(io.LimitReader(r.Body, n))
+		if b.data = buf.Bytes(); err == nil && int64(len(b.data)) < n {
+			err = io.ErrUnexpectedEOF
+		}
+	default:
 		b.data, err = io.ReadAll(io.LimitReader(r.Body, f.cfg.maxBody+1))
 		if int64(len(b.data)) > f.cfg.maxBody {
 			b.tooLarge, b.truncated = true, true
@@ -152,6 +153,24 @@ func (f *Fake) readBody(w http.ResponseWriter, r *http.Request) (b arrivedBody) 
 	}
 	return b
 }
+
+// bodyDeadline gives a request's body f.cfg.readTimeout to arrive, and
+// returns the function that lifts the deadline. It is a deadline for the
+// body alone: the server's own ReadTimeout would also cut the requests
+// that a fault deliberately holds. A recorder has no connection, and asking
+// it for one costs an error value.
+func (f *Fake) bodyDeadline(w http.ResponseWriter) (lift func()) {
+	if canSetReadDeadline(w) {
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(f.cfg.readTimeout)) == nil {
+			return func() { rc.SetReadDeadline(time.Time{}) }
+		}
+	}
+	return func() {}
+}
+
+// preallocatedBody is the most readBody allocates before bytes arrive.
+const preallocatedBody = 64 << 10
 
 // canSetReadDeadline reports whether w, or a writer it wraps, can set a
 // read deadline, as http.ResponseController looks for one.

@@ -68,9 +68,11 @@ func (f *Fake) LiveInput(accountID, uid string) (LiveInput, bool) {
 // AddLiveInput stores a live input directly, as if it had been created
 // before the code under test ran; the fixtures package builds ready-made
 // ones. Zero fields are filled in as create would: a new uid, the clock's
-// time, new secrets, recording mode "off". What a create body could not
-// set is an error (meta that is not a JSON object, 10 days before deletion,
-// a number no float holds), as is a uid already in use. Meta is kept as
+// time, new secrets, recording mode "off", new output uids. What a create
+// body could not set is an error (meta that is not a JSON object, 10 days
+// before deletion, a number no float holds, more than MaxOutputs outputs),
+// as are ids and secrets unlike the fake's and a uid already in use. No
+// id the fake draws afterwards repeats one given here. Meta is kept as
 // the API keeps it: compact, keys sorted. It returns a copy of what was
 // stored.
 func (f *Fake) AddLiveInput(accountID string, in LiveInput) (LiveInput, error) {
@@ -83,11 +85,37 @@ func (f *Fake) AddLiveInput(accountID string, in LiveInput) (LiveInput, error) {
 	in = in.clone()
 	switch {
 	case in.UID == "":
-		in.UID = f.newID()
 	case !isHex32(in.UID):
 		return LiveInput{}, fmt.Errorf("streamfake: uid %q is not 32 lowercase hex characters", in.UID)
 	case f.holds(in.UID):
 		return LiveInput{}, fmt.Errorf("streamfake: uid %q is already in use", in.UID)
+	}
+	if in.Secrets != (Secrets{}) {
+		if err := in.Secrets.check(); err != nil {
+			return LiveInput{}, fmt.Errorf("streamfake: %w", err)
+		}
+	}
+	// The ids the caller chose are set aside first, so that no id drawn
+	// below, or ever, repeats one.
+	if f.foreign == nil {
+		f.foreign = map[string]bool{}
+	}
+	given := []string{in.UID}
+	for _, o := range in.Outputs {
+		given = append(given, o.UID)
+	}
+	for _, id := range given {
+		if id != "" {
+			f.foreign[id] = true
+		}
+	}
+	if in.UID == "" {
+		in.UID = f.newID()
+	}
+	for i := range in.Outputs {
+		if in.Outputs[i].UID == "" {
+			in.Outputs[i].UID = f.newID()
+		}
 	}
 	now := f.now()
 	if in.Recording.Mode == "" {
@@ -104,11 +132,6 @@ func (f *Fake) AddLiveInput(accountID string, in LiveInput) (LiveInput, error) {
 	}
 	if in.Secrets == (Secrets{}) {
 		in.Secrets = f.newSecrets()
-	}
-	for i := range in.Outputs {
-		if in.Outputs[i].UID == "" {
-			in.Outputs[i].UID = f.newID()
-		}
 	}
 	a.add(&in)
 	return in.clone(), nil

@@ -100,7 +100,11 @@ func checkBodyHeaders(h http.Header, body []byte) *response {
 func parseBody(body []byte, s *bodySchema) (map[string]any, *response) {
 	doc, err := decodeJSON(body)
 	if err != nil {
-		r := failure(http.StatusBadRequest, APIError{Code: CodeMalformedJSON, Message: msgMalformedJSON})
+		msg := msgMalformedJSON
+		if err == errLoneSurrogate {
+			msg = msgLoneSurrogate
+		}
+		r := failure(http.StatusBadRequest, APIError{Code: CodeMalformedJSON, Message: msg})
 		return nil, &r
 	}
 	if errs := checkBody(s, doc); errs != nil {
@@ -110,41 +114,72 @@ func parseBody(body []byte, s *bodySchema) (map[string]any, *response) {
 	return doc.(map[string]any), nil // the schemas require an object
 }
 
-// checkBody validates a decoded body: on the fast path, or first that every
-// number in it fits a 64-bit float, then against the schema.
+// checkBody validates a decoded body: on the fast path, or first its values
+// (checkValues), then against the schema.
 func checkBody(s *bodySchema, doc any) []APIError {
 	if s.certainlyValid(doc) {
 		return nil
 	}
-	if errs := checkNumbers(doc); errs != nil {
-		// gojsonschema cannot compare such a number (it panics on some), and
-		// no SDK could decode it from a response.
+	if errs := checkValues(doc); errs != nil {
+		// gojsonschema cannot compare such numbers (it panics on some, and
+		// takes seconds on others), and no SDK could decode them.
 		return errs
 	}
 	return validate(s.compiled, doc)
 }
 
-// checkNumbers reports every number in doc that overflows a 64-bit float
-// (1e400, -1e400), in pointer order. Such a number is valid JSON, but no
-// double holds it, so encoding/json, which the official Go SDK uses, could
-// not decode a response that echoed it. Numbers that merely lose precision
+// Bounds on what a body may hold, beyond its schema. Cloudflare does not
+// publish its own; these keep every value one the SDKs can decode and
+// gojsonschema can check quickly, whatever the body.
+const (
+	// maxBodyDepth is how deeply a body may nest. Responses and dumps wrap
+	// a body's meta a few levels deeper, and encoding/json refuses to
+	// decode beyond 10,000.
+	maxBodyDepth = 64
+	// maxNumberLength is the longest number literal a body may hold.
+	maxNumberLength = 1000
+	// maxExponent bounds a number's exponent: past it, math/big (which
+	// gojsonschema uses) refuses the literal.
+	maxExponent = 9999
+)
+
+// checkValues reports, in pointer order, every value of doc that the
+// fake refuses whatever the schema says: a number no 64-bit float can hold
+// (1e400, -1e400; such a number is valid JSON, but encoding/json, which
+// the official Go SDK uses, could not decode a response that echoed it), a
+// number too long or with too large an exponent to check, and nesting
+// deeper than maxBodyDepth. Numbers that merely lose precision
 // (123456789012345678901234567890) or underflow to zero (1e-400) decode,
 // and are echoed as sent.
-func checkNumbers(doc any) []APIError {
+func checkValues(doc any) []APIError {
 	var errs []APIError
 	var path []string // the keys and indexes down to v; a pointer is built only for an error
+	fail := func(format string, args ...any) {
+		var p strings.Builder
+		for _, seg := range path {
+			p.WriteByte('/')
+			p.WriteString(pointerEscaper.Replace(seg))
+		}
+		pointer := p.String()
+		errs = append(errs, APIError{Code: CodeInvalidField, Message: fieldName(pointer) + " " + fmt.Sprintf(format, args...), Source: &ErrorSource{Pointer: pointer}})
+	}
 	var walk func(v any)
 	walk = func(v any) {
+		if len(path) > maxBodyDepth {
+			fail("is nested deeper than %d levels", maxBodyDepth)
+			return
+		}
 		switch v := v.(type) {
 		case json.Number:
-			if _, err := strconv.ParseFloat(string(v), 64); err != nil {
-				var p strings.Builder
-				for _, seg := range path {
-					p.WriteByte('/')
-					p.WriteString(pointerEscaper.Replace(seg))
+			switch {
+			case len(v) > maxNumberLength:
+				fail("is a number of %d characters, more than %d", len(v), maxNumberLength)
+			case exponentBeyond(string(v), maxExponent):
+				fail("is %s, a number with an exponent beyond ±%d", v, maxExponent)
+			default:
+				if _, err := strconv.ParseFloat(string(v), 64); err != nil {
+					fail("is %s, a number no 64-bit float can hold", v)
 				}
-				pointer := p.String()
-				errs = append(errs, APIError{Code: CodeInvalidField, Message: fmt.Sprintf("%s is %s, a number no 64-bit float can hold", fieldName(pointer), v), Source: &ErrorSource{Pointer: pointer}})
 			}
 		case map[string]any:
 			keys := make([]string, 0, len(v))
@@ -167,6 +202,17 @@ func checkNumbers(doc any) []APIError {
 	}
 	walk(doc)
 	return errs
+}
+
+// exponentBeyond reports whether a number literal's exponent is larger in
+// magnitude than limit (its digits alone: "1e-99999").
+func exponentBeyond(n string, limit int) bool {
+	i := strings.IndexAny(n, "eE")
+	if i < 0 {
+		return false
+	}
+	e, err := strconv.Atoi(strings.TrimPrefix(n[i+1:], "+"))
+	return err != nil || e > limit || e < -limit
 }
 
 // validate checks doc against s and turns every violation into a Cloudflare

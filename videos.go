@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -199,13 +198,13 @@ const (
 // Filters it does not support (creator, search, video_name …) are
 // accepted and ignored.
 func parseVideoQuery(raw string) (videoQuery, *response) {
-	q, err := url.ParseQuery(raw)
+	q, malformed := parseQuery(raw, "live_input_id", "type", "status", "before", "end", "after", "start", "asc", "include_counts", "limit")
+	if malformed != nil {
+		return videoQuery{}, malformed
+	}
 	bad := func(name, want string) (videoQuery, *response) {
 		r := failure(http.StatusBadRequest, APIError{Code: CodeInvalidField, Message: fmt.Sprintf("%s must be %s", name, want)})
 		return videoQuery{}, &r
-	}
-	if err != nil {
-		return bad("the query", "a URL query")
 	}
 	vq := videoQuery{limit: defaultVideoLimit, liveInput: q.Get("live_input_id"), videoType: q.Get("type")}
 	if s := q.Get("status"); s != "" {

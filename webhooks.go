@@ -378,7 +378,7 @@ func (f *Fake) attempt(p *pending) {
 		w.queue = w.queue[1:]
 	} else {
 		p.d.Attempt = d.Attempt
-		p.dueAt = d.Time.Add(f.cfg.webhookBackoff)
+		p.dueAt = clampTime(d.Time.Add(f.cfg.webhookBackoff))
 	}
 	w.mu.Unlock()
 }
@@ -395,19 +395,20 @@ func (f *Fake) Deliveries() []Delivery {
 
 func (w *webhookWorker) snapshot(match func(Delivery) bool) ([]Delivery, <-chan struct{}) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	var out []Delivery
-	for _, d := range w.log {
-		if match == nil || match(d) {
-			d.Header = d.Header.Clone()
-			d.Body = cloneBytes(d.Body)
-			out = append(out, d)
-		}
+	all := make([]Delivery, len(w.log))
+	for i, d := range w.log {
+		d.Header = d.Header.Clone()
+		d.Body = cloneBytes(d.Body)
+		all[i] = d
 	}
 	if w.changed == nil {
 		w.changed = make(chan struct{})
 	}
-	return out, w.changed
+	changed := w.changed
+	w.mu.Unlock()
+	// match runs on the copies, outside the lock: it may read the fake, or
+	// take its time, without stalling deliveries.
+	return keep(all, match), changed
 }
 
 // WaitForDeliveries waits until at least n delivery attempts satisfy match

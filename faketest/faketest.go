@@ -193,7 +193,7 @@ func describe(b *strings.Builder, r streamfake.Request) {
 		fmt.Fprintf(b, "\n      client headers: %s", strings.Join(folded, "; "))
 	}
 	if len(r.Body) > 0 {
-		fmt.Fprintf(b, "\n      body: %s", r.Body)
+		fmt.Fprintf(b, "\n      body: %s", r.BodyString())
 	}
 }
 

@@ -1,6 +1,7 @@
 package faketest
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -204,6 +205,27 @@ func TestAssertBodies(t *testing.T) {
 		mustContain(t, "want[0] does not encode to JSON")
 }
 
+// TestAssertBodiesComparesNumbersExactly: numbers compare by exact value,
+// not as float64. Before, a client that sent 9007199254740992 for the
+// wanted 9007199254740993 (a large id through a float) passed.
+func TestAssertBodiesComparesNumbersExactly(t *testing.T) {
+	f := streamfake.New()
+	defer f.Close()
+	request(t, f, "POST", inputs, `{"meta":{"id":9007199254740992,"ratio":1.0,"tiny":1e-400}}`)
+	meta := func(id int64, ratio any) []any {
+		return []any{map[string]any{"meta": map[string]any{"id": id, "ratio": ratio}}}
+	}
+	record(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, meta(9007199254740993, 1)) }).
+		mustContain(t, "body differs", "9007199254740993", "9007199254740992")
+	// 1, 1.0 and 1e0 are one number.
+	record(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, meta(9007199254740992, 1)) }).mustPass(t)
+	record(func(tb TB) { AssertBodies(tb, f, streamfake.OpCreate, meta(9007199254740992, json.Number("1e0"))) }).mustPass(t)
+	// A number no float64 tells from 0 still differs from 0.
+	record(func(tb TB) {
+		AssertBodies(tb, f, streamfake.OpCreate, []any{map[string]any{"meta": map[string]any{"tiny": 0}}})
+	}).mustContain(t, "body differs", "1e-400")
+}
+
 func TestAssertCredentials(t *testing.T) {
 	f := streamfake.New()
 	defer f.Close()
@@ -273,5 +295,21 @@ func TestFailurePointsAtTheTest(t *testing.T) {
 	line := 1 + strings.Count(string(src[:strings.Index(string(src), "f := New(t) // line reported")]), "\n")
 	if want := fmt.Sprintf("faketest_test.go:%d:", line); !strings.Contains(string(out), want) {
 		t.Errorf("the failure is not reported at %s:\n%s", want, out)
+	}
+}
+
+// TestDumpsShowBodiesSafely: a dump shows a body on one line, quoted when
+// it holds control characters or bytes that are not UTF-8, and cut after
+// 4 KiB. Before, the raw bytes went into the test log: terminal escapes
+// took effect, and a megabyte body buried the failure.
+func TestDumpsShowBodiesSafely(t *testing.T) {
+	r := record(func(tb TB) {
+		f := New(tb)
+		request(tb, f, "POST", "/nowhere", "\x1b[2J{\"a\":\n1}\xff")
+		request(tb, f, "POST", "/nowhere/either", `{"big":"`+strings.Repeat("x", 10000)+`"}`)
+	})
+	r.mustContain(t, `body: "\x1b[2J{\"a\":\n1}\xff"`, `body: {"big":"xxxx`, "… (5914 more bytes)")
+	if out := r.output(); strings.Contains(out, "\x1b") || strings.Contains(out, strings.Repeat("x", 5000)) {
+		t.Errorf("the dump holds the raw body:\n%.500s", out)
 	}
 }

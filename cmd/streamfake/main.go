@@ -181,6 +181,9 @@ func start(args []string, stdout io.Writer) (*server, error) {
 			if t0, err = time.Parse(time.RFC3339Nano, *clockStart); err != nil {
 				return nil, fmt.Errorf("-clock-start: %v", err)
 			}
+			if t0.Year() < 1 {
+				return nil, fmt.Errorf("-clock-start %s: the fake's times start in year 1", *clockStart)
+			}
 		}
 		opts = append(opts, streamfake.WithClock(streamfake.NewManualClock(t0)))
 	default:
