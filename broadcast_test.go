@@ -240,12 +240,14 @@ func TestTheAPICutsOffBroadcasters(t *testing.T) {
 	app := newEndpoint(t)
 	c := NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	f := startFake(t, WithClock(c), WithLiveWebhook(app.URL, ""), WithSyncWebhooks())
-	for _, action := range []struct{ method, suffix string }{{"POST", "/rotate_keys"}, {"POST", "/disable"}, {"DELETE", ""}} {
+	// An update that sets enabled to false disables the input as
+	// /disable does; before, it left the broadcaster connected.
+	for _, action := range []struct{ method, suffix, body string }{{"POST", "/rotate_keys", ""}, {"POST", "/disable", ""}, {"PUT", "", `{"enabled":false}`}, {"DELETE", "", ""}} {
 		uid := create(t, f, `{"recording":{"mode":"automatic"}}`)["uid"].(string)
 		f.Connect(accountA, uid, ProtocolRTMPS)
 		c.Advance(time.Minute)
 		before := len(app.got())
-		if r := do(t, f, action.method, inputPath(accountA, uid)+action.suffix, "", bearer); r.status != 200 {
+		if r := do(t, f, action.method, inputPath(accountA, uid)+action.suffix, action.body, bearer); r.status != 200 {
 			t.Fatalf("%s%s: %d %s", action.method, action.suffix, r.status, r.raw)
 		}
 		got := app.got()

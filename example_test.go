@@ -1,9 +1,11 @@
 package streamfake_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -103,4 +105,68 @@ func ExampleFake_AddFault() {
 	// Output:
 	// [503 503 200]
 	// fault-1 matched 3 fired 2
+}
+
+// A broadcaster's whole session, with the live notifications an app would
+// receive and the recording that becomes ready: time moves only when the
+// test moves it, and WithSyncWebhooks makes each call return after its
+// deliveries were attempted.
+func ExampleFake_Connect() {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n struct {
+			Data struct {
+				EventType string `json:"event_type"`
+			}
+		}
+		json.NewDecoder(r.Body).Decode(&n)
+		fmt.Println("app received", n.Data.EventType, "with secret", r.Header.Get("cf-webhook-auth"))
+	}))
+	defer app.Close()
+	clock := streamfake.NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	f := streamfake.New(streamfake.WithClock(clock), streamfake.WithLiveWebhook(app.URL, "s3cret"), streamfake.WithSyncWebhooks())
+	defer f.Close()
+	in, _ := f.AddLiveInput(streamfake.DefaultAccountID, fixtures.LiveInput(fixtures.WithRecording(streamfake.RecordingAutomatic)))
+
+	f.Connect(streamfake.DefaultAccountID, in.UID, streamfake.ProtocolRTMPS)
+	clock.Advance(5 * time.Minute)
+	got, _ := f.Disconnect(streamfake.DefaultAccountID, in.UID)
+	fmt.Println("status:", got.Status.Current.Reason)
+	fmt.Println("recording:", f.Videos(streamfake.DefaultAccountID)[0].State)
+
+	clock.Advance(streamfake.DefaultRecordingTimeout) // no reconnect within the timeout
+	v := f.Videos(streamfake.DefaultAccountID)[0]
+	fmt.Println("recording:", v.State, v.Duration, "seconds")
+	// Output:
+	// app received live_input.connected with secret s3cret
+	// app received live_input.disconnected with secret s3cret
+	// status: client_disconnect
+	// recording: live-inprogress
+	// recording: ready 300 seconds
+}
+
+// A test of an app's Stream webhook handler: a request signed as
+// Cloudflare signs it, one signed with another secret, and a stale one.
+func ExampleNewWebhookRequest() {
+	const secret = "6f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := streamfake.VerifyWebhook(secret, r.Header.Get("Webhook-Signature"), body, now, 5*time.Minute); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+		}
+	})
+	body := []byte(`{"uid":"ea95132c15732412d22c1476fa83f27a","readyToStream":true}`)
+	for _, req := range []*http.Request{
+		streamfake.NewWebhookRequest("http://app.test/hooks", secret, now, body),
+		streamfake.NewWebhookRequest("http://app.test/hooks", "another secret", now, body),
+		streamfake.NewWebhookRequest("http://app.test/hooks", secret, now.Add(-time.Hour), body),
+	} {
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		fmt.Println(strings.TrimSpace(fmt.Sprint(rec.Code, " ", rec.Body.String())))
+	}
+	// Output:
+	// 200
+	// 401 streamfake: the signature does not match the body and secret
+	// 401 streamfake: the signature is 1h0m0s old, more than 5m0s
 }

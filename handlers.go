@@ -162,6 +162,9 @@ func (f *Fake) updateALiveInput(c *call) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
 		c.patch.apply(in)
 		in.Modified = f.now()
+		if !in.Enabled { // {"enabled":false} disables, as /disable does
+			c.deliveries = f.prepare(f.cutOff(a, in, in.Modified))
+		}
 		return f.inputResponse(a, in, in.Modified)
 	})
 }

@@ -330,7 +330,7 @@ func (f *Fake) attempt(p *pending) {
 	d := p.d
 	d.Time = f.now()
 	d.Attempt++
-	header := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"streamfake-webhooks"}}
+	header := http.Header{"Content-Type": {"application/json"}, "User-Agent": {webhookUserAgent}}
 	switch {
 	case p.signer != "":
 		header.Set("Webhook-Signature", SignWebhook(p.signer, d.Time, d.Body))
@@ -465,6 +465,25 @@ func SignWebhook(secret string, at time.Time, body []byte) string {
 	mac.Write(body)
 	return "time=" + ts + ",sig1=" + hex.EncodeToString(mac.Sum(nil))
 }
+
+// NewWebhookRequest returns the POST Cloudflare's Stream webhook would send
+// to url with body, signed with secret at time at (SignWebhook), for a test
+// to serve to its own handler: with httptest.NewRecorder, or through a
+// client. Another secret makes a wrong signature, an old at a stale one,
+// and removing the Webhook-Signature header an unsigned request. An url
+// that does not parse panics, as httptest.NewRequest does.
+func NewWebhookRequest(url, secret string, at time.Time, body []byte) *http.Request {
+	req, err := http.NewRequest("POST", url, bytes.NewReader(body))
+	if err != nil {
+		panic("streamfake: NewWebhookRequest: " + err.Error())
+	}
+	req.Header = http.Header{"Content-Type": {"application/json"}, "User-Agent": {webhookUserAgent}}
+	req.Header.Set("Webhook-Signature", SignWebhook(secret, at, body))
+	return req
+}
+
+// webhookUserAgent is the User-Agent of the fake's deliveries.
+const webhookUserAgent = "streamfake-webhooks"
 
 // VerifyWebhook checks a Webhook-Signature header as a receiver should:
 // made with secret over this body, and no older than maxAge at now (0:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -145,4 +146,32 @@ func Example_propertyTest() {
 	// Output:
 	// 50 inputs created
 	// 0 failures
+}
+
+// An app's webhook handler that refuses Cloudflare's secret: the
+// notification was sent, but AssertDelivered fails, since the handler did
+// not accept it. AssertRecording finds the session's recording.
+func ExampleAssertDelivered() {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("cf-webhook-auth") != "the secret the app expects" {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	defer app.Close()
+	failures := faketest.Run(func(t faketest.TB) {
+		f := faketest.New(t, faketest.With(streamfake.WithLiveWebhook(app.URL, "s3cret"), streamfake.WithWebhookRetries(1, 0)))
+		in, _ := f.AddLiveInput(streamfake.DefaultAccountID, streamfake.LiveInput{Enabled: true, Recording: streamfake.Recording{Mode: streamfake.RecordingAutomatic}})
+		f.Connect(streamfake.DefaultAccountID, in.UID, streamfake.ProtocolRTMPS)
+
+		faketest.AssertRecording(t, f, streamfake.DefaultAccountID, in.UID, streamfake.VideoLiveInProgress)
+		faketest.AssertDelivered(t, f, streamfake.EventLiveInputConnected, in.UID, 200*time.Millisecond)
+	})
+	for _, failure := range failures {
+		lines := strings.Split(failure, "\n")
+		fmt.Println(lines[0][:strings.Index(lines[0], " for live input")])
+		fmt.Println(lines[2][strings.Index(lines[2], "->"):])
+	}
+	// Output:
+	// waited 200ms for an accepted, authenticated live_input.connected delivery
+	// -> 401
 }
