@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xeipuuv/gojsonschema"
 )
@@ -164,4 +165,78 @@ func TestLiveInputResponsesConformToTheOfficialSpec(t *testing.T) {
 			}
 		}
 	}
+}
+
+// componentSchema compiles one of doc's component schemas by name.
+func componentSchema(t *testing.T, doc map[string]any, name string) *gojsonschema.Schema {
+	t.Helper()
+	root := map[string]any{"components": doc["components"], "$ref": "#/components/schemas/" + name}
+	s, err := gojsonschema.NewSchema(gojsonschema.NewGoLoader(root))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return s
+}
+
+// TestVideoAndWebhookResponsesConformToTheOfficialSpec: the recordings a
+// broadcast makes, live and ready, as every video operation answers them,
+// the Stream webhook's operations, and the video the Stream webhook posts
+// all validate against Cloudflare's official document, with no exception.
+func TestVideoAndWebhookResponsesConformToTheOfficialSpec(t *testing.T) {
+	doc := officialSpec(t, "cloudflare-stream-videos.openapi.json")
+	app := newEndpoint(t)
+	c := NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	f := startFake(t, WithClock(c), WithSyncWebhooks())
+	streamPath := "/client/v4/accounts/" + accountA + "/stream"
+	check := func(method, spec, path, body string) {
+		t.Helper()
+		r := do(t, f, method, path, body, bearer)
+		if r.status != 200 {
+			t.Fatalf("%s %s: %d %s", method, path, r.status, r.raw)
+		}
+		s := responseSchema(t, doc, spec, strings.ToLower(method))
+		if s == nil {
+			return // the document declares no body for this answer
+		}
+		if found := violations(t, s, r.raw); len(found) > 0 {
+			t.Errorf("%s %s: %v break the spec: %s", method, path, found, r.raw)
+		}
+	}
+	check("PUT", "/accounts/{account_id}/stream/webhook", streamPath+"/webhook", `{"notificationUrl":"`+app.URL+`"}`)
+	check("GET", "/accounts/{account_id}/stream/webhook", streamPath+"/webhook", "")
+
+	uid := create(t, f, `{"meta":{"name":"show"},"deleteRecordingAfterDays":45,"recording":{"mode":"automatic","requireSignedURLs":true,"allowedOrigins":["example.com"]}}`)["uid"].(string)
+	bare := create(t, f, `{"recording":{"mode":"automatic"}}`)["uid"].(string)
+	for _, in := range []string{uid, bare} {
+		if _, err := f.Connect(accountA, in, ProtocolSRT); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Advance(90 * time.Second)
+	f.Disconnect(accountA, uid) // bare stays live
+	c.Advance(DefaultRecordingTimeout)
+	videos := f.Videos(accountA)
+	if len(videos) != 2 || videos[0].State != VideoReady || videos[1].State != VideoLiveInProgress {
+		t.Fatalf("videos: %+v", videos)
+	}
+	for _, v := range videos {
+		check("GET", "/accounts/{account_id}/stream/{identifier}", streamPath+"/"+v.UID, "")
+	}
+	list := "/accounts/{account_id}/stream"
+	check("GET", list, streamPath, "")
+	check("GET", list, streamPath+"?include_counts=true&asc=true&limit=1", "")
+	// The per-input list is not in the document; it answers the list's shape.
+	check("GET", list, inputPath(accountA, uid)+"/videos", "")
+
+	// The video the Stream webhook posts is the document's video object.
+	deliveries := f.Deliveries()
+	if len(deliveries) != 1 || deliveries[0].Event != EventVideoReady {
+		t.Fatalf("deliveries: %+v", deliveries)
+	}
+	if found := violations(t, componentSchema(t, doc, "stream_videos"), deliveries[0].Body); len(found) > 0 {
+		t.Errorf("the webhook's video: %v break the spec: %s", found, deliveries[0].Body)
+	}
+
+	check("DELETE", "/accounts/{account_id}/stream/{identifier}", streamPath+"/"+videos[0].UID, "")
+	check("DELETE", "/accounts/{account_id}/stream/webhook", streamPath+"/webhook", "")
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -435,6 +436,94 @@ func TestManualClockOverTheAdminAPI(t *testing.T) {
 	}
 	resp.Body.Close()
 	for _, args := range [][]string{{"-status-form", "enum"}, {"-clock", "sundial"}, {"-clock-start", "2026-01-02T03:04:05Z"}, {"-clock", "manual", "-clock-start", "yesterday"}} {
+		if s, err := start(append([]string{"-addr", "127.0.0.1:0"}, args...), &out); err == nil {
+			s.Close()
+			t.Errorf("%v: accepted", args)
+		}
+	}
+}
+
+// TestLiveLifecycleOverTheAdminAPI: a client in another language drives a
+// broadcast through the binary alone: the flags send live notifications to
+// its endpoint, the admin API connects, disconnects, fails a broadcast and
+// moves the clock, and serves the delivery log; the API lists the ready
+// recording.
+func TestLiveLifecycleOverTheAdminAPI(t *testing.T) {
+	type hook struct {
+		secret string
+		body   string
+	}
+	got := make(chan hook, 10)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- hook{r.Header.Get("cf-webhook-auth"), string(b)}
+	}))
+	defer app.Close()
+	var out bytes.Buffer
+	s, err := start([]string{"-addr", "127.0.0.1:0", "-clock", "manual", "-clock-start", "2026-01-02T03:04:05Z",
+		"-live-webhook-url", app.URL, "-live-webhook-secret", "s3cret", "-webhook-attempts", "1"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := baseURL(t, out.String())
+	admin := strings.TrimSuffix(base, "/client/v4") + streamfake.AdminPrefix
+	call := func(method, url, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+streamfake.DefaultToken)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	expect := func(event string) {
+		t.Helper()
+		select {
+		case h := <-got:
+			if h.secret != "s3cret" || !strings.Contains(h.body, `"event_type":"`+event+`"`) {
+				t.Errorf("the endpoint received %+v, want %s with the secret", h, event)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %s notification", event)
+		}
+	}
+	status, body := call("POST", base+"/accounts/"+streamfake.DefaultAccountID+"/stream/live_inputs", `{"recording":{"mode":"automatic","timeoutSeconds":10}}`)
+	var created struct{ Result struct{ UID string } }
+	json.Unmarshal([]byte(body), &created)
+	if status != 200 || created.Result.UID == "" {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	input := admin + "live_inputs/" + created.Result.UID
+	if status, body := call("POST", input+"/connect", `{"protocol":"srt"}`); status != 200 || !strings.Contains(body, `"reason":"connected"`) {
+		t.Fatalf("connect: %d %s", status, body)
+	}
+	expect("live_input.connected")
+	call("POST", admin+"clock", `{"advance":"2m"}`)
+	if status, body := call("POST", input+"/disconnect", ""); status != 200 || !strings.Contains(body, `"reason":"client_disconnect"`) {
+		t.Fatalf("disconnect: %d %s", status, body)
+	}
+	expect("live_input.disconnected")
+	if status, body := call("POST", input+"/error", `{"code":"ERR_UNHEALTHY","message":"no keyframes"}`); status != 200 || !strings.Contains(body, `"reason":"failed_to_connect"`) {
+		t.Fatalf("error: %d %s", status, body)
+	}
+	expect("live_input.errored")
+	call("POST", admin+"clock", `{"advance":"10s"}`)
+	status, body = call("GET", base+"/accounts/"+streamfake.DefaultAccountID+"/stream?live_input_id="+created.Result.UID, "")
+	if status != 200 || !strings.Contains(body, `"state":"ready"`) || !strings.Contains(body, `"duration":120`) {
+		t.Errorf("the recording: %d %s", status, body)
+	}
+	status, body = call("GET", admin+"webhooks", "")
+	if status != 200 || strings.Count(body, `"event":"live_input.`) != 3 || strings.Contains(body, "s3cret") {
+		t.Errorf("GET /webhooks: %d %s", status, body)
+	}
+	for _, args := range [][]string{{"-live-webhook-secret", "x"}, {"-live-webhook-url", "ftp://x"}, {"-live-webhook-url", "http://x", "-webhook-attempts", "0"}} {
 		if s, err := start(append([]string{"-addr", "127.0.0.1:0"}, args...), &out); err == nil {
 			s.Close()
 			t.Errorf("%v: accepted", args)
