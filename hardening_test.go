@@ -350,6 +350,18 @@ func TestLogMemoryIsBounded(t *testing.T) {
 	if kept := len(g.Requests()); kept > 4<<20/(450<<10) || g.Dropped() == 0 {
 		t.Errorf("%d entries of ~450 KiB of headers and query kept within 4 MiB, %d dropped", kept, g.Dropped())
 	}
+	// The running count is what the kept entries cost, without drift.
+	for _, fake := range []*Fake{f, g} {
+		fake.log.mu.Lock()
+		var sum int64
+		for _, e := range fake.log.entries {
+			sum += e.loggedSize()
+		}
+		if sum != fake.log.bytes {
+			t.Errorf("the log counts %d bytes; its entries cost %d", fake.log.bytes, sum)
+		}
+		fake.log.mu.Unlock()
+	}
 }
 
 // TestAdminAndStateOutputAreCompactUTF8JSON: a deeply nested meta costs

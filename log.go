@@ -296,6 +296,9 @@ func (r *Request) loggedSize() int64 {
 	return int64(size) + entryOverhead
 }
 
+// answeredSize is the part of loggedSize that completing an entry sets.
+func (r *Request) answeredSize() int64 { return int64(len(r.ResponseBody) + len(r.Panic)) }
+
 // requestLog keeps the entries in arrival order (by Seq).
 //
 // An entry is published when its request has arrived (arrive), and
@@ -307,7 +310,7 @@ type requestLog struct {
 	entries  []*Request
 	limit    int   // most entries kept; 0: unbounded
 	maxBytes int64 // most bytes kept (loggedSize); 0: unbounded
-	bytes    int64
+	bytes    int64 // what the entries cost, counted only with a maxBytes
 	dropped  int64 // entries dropped because of limit or maxBytes
 	changed  chan struct{}
 }
@@ -327,7 +330,9 @@ func (l *requestLog) arrive(r *Request) {
 	l.entries = append(l.entries, nil)
 	copy(l.entries[i+1:], l.entries[i:])
 	l.entries[i] = r
-	l.bytes += r.loggedSize()
+	if l.maxBytes > 0 { // without a byte budget, the headers are not walked
+		l.bytes += r.loggedSize()
+	}
 	l.trim()
 	l.notify()
 }
@@ -337,11 +342,15 @@ func (l *requestLog) arrive(r *Request) {
 func (l *requestLog) complete(r *Request, set func(*Request)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	before := r.loggedSize()
+	// complete changes only what answeredSize counts of loggedSize: the
+	// request's headers, which cost a map walk, stay as they arrived.
+	before := r.answeredSize()
 	set(r)
 	r.InFlight = false
 	if l.holds(r) {
-		l.bytes += r.loggedSize() - before
+		if l.maxBytes > 0 {
+			l.bytes += r.answeredSize() - before
+		}
 		l.trim()
 	}
 	l.notify()
@@ -358,7 +367,9 @@ func (l *requestLog) holds(r *Request) bool {
 func (l *requestLog) trim() {
 	n := 0
 	for n < len(l.entries) && ((l.limit > 0 && len(l.entries)-n > l.limit) || (l.maxBytes > 0 && l.bytes > l.maxBytes && len(l.entries)-n > 1)) {
-		l.bytes -= l.entries[n].loggedSize()
+		if l.maxBytes > 0 {
+			l.bytes -= l.entries[n].loggedSize()
+		}
 		n++
 	}
 	if n > 0 {
