@@ -443,12 +443,18 @@ func (f *Fake) Dropped() int64 {
 func (f *Fake) WaitForRequests(ctx context.Context, n int, match func(Request) bool) ([]Request, error) {
 	// match runs on copies, outside the log's lock: it may itself read the
 	// fake (Requests, LiveInput) or take its time without stalling requests.
-	matching := func() ([]Request, <-chan struct{}) {
+	return waitFor(ctx, f.done, n, func() ([]Request, <-chan struct{}) {
 		all, changed := f.log.snapshot(nil)
 		return keep(all, match), changed
-	}
+	})
+}
+
+// waitFor calls look until it returns at least n items, waiting for its
+// channel between calls; it gives up when ctx ends (ctx's error) or the
+// fake closes (ErrClosed), with what it saw last.
+func waitFor[T any](ctx context.Context, closed <-chan struct{}, n int, look func() ([]T, <-chan struct{})) ([]T, error) {
 	for {
-		got, changed := matching()
+		got, changed := look()
 		if len(got) >= n {
 			return got, nil
 		}
@@ -456,9 +462,8 @@ func (f *Fake) WaitForRequests(ctx context.Context, n int, match func(Request) b
 		case <-changed:
 		case <-ctx.Done():
 			return got, ctx.Err()
-		case <-f.done:
-			got, _ = matching()
-			if len(got) >= n {
+		case <-closed:
+			if got, _ = look(); len(got) >= n {
 				return got, nil
 			}
 			return got, ErrClosed

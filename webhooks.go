@@ -416,19 +416,7 @@ func (w *webhookWorker) snapshot(match func(Delivery) bool) ([]Delivery, <-chan 
 // attempts seen so far, if ctx ends first, and ErrClosed if the fake is
 // closed first.
 func (f *Fake) WaitForDeliveries(ctx context.Context, n int, match func(Delivery) bool) ([]Delivery, error) {
-	for {
-		got, changed := f.webhooks.snapshot(match)
-		if len(got) >= n {
-			return got, nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return got, ctx.Err()
-		case <-f.done:
-			return got, ErrClosed
-		}
-	}
+	return waitFor(ctx, f.done, n, func() ([]Delivery, <-chan struct{}) { return f.webhooks.snapshot(match) })
 }
 
 // ClearDeliveries empties the delivery log.
