@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -263,7 +264,22 @@ func (q *dueQueue) Pop() any {
 // schedule queues a session's end. The caller holds f.mu.
 func (f *Fake) schedule(account, input string, at time.Time) {
 	heap.Push(&f.due, dueItem{at: at, account: account, input: input})
-	f.nextDue.Store(f.due[0].at.UnixNano())
+	f.storeNextDue()
+}
+
+// nothingDue is nextDue when no session waits to end: no time is later.
+const nothingDue = math.MaxInt64
+
+// storeNextDue publishes when the first session in due ends, in Unix
+// microseconds, which hold every time the fake can reach (years 1 to
+// 9999; nanoseconds would wrap in 2262), and arms the timer. The caller
+// holds f.mu.
+func (f *Fake) storeNextDue() {
+	next := int64(nothingDue)
+	if len(f.due) > 0 {
+		next = f.due[0].at.UnixMicro()
+	}
+	f.nextDue.Store(next)
 	f.armTimer()
 }
 
@@ -283,12 +299,7 @@ func (f *Fake) runDue(now time.Time) []event {
 		}
 		events = append(events, f.endSession(a, in, item.at)...)
 	}
-	if len(f.due) > 0 {
-		f.nextDue.Store(f.due[0].at.UnixNano())
-	} else {
-		f.nextDue.Store(0)
-	}
-	f.armTimer()
+	f.storeNextDue()
 	return events
 }
 
@@ -296,8 +307,7 @@ func (f *Fake) runDue(now time.Time) []event {
 // The manual clock and the system clock's timer run it when time moves;
 // every request and lifecycle call runs it too, for other clocks.
 func (f *Fake) catchUp() {
-	next := f.nextDue.Load()
-	if next == 0 || f.now().UnixNano() < next {
+	if f.now().UnixMicro() < f.nextDue.Load() {
 		return
 	}
 	f.mu.Lock()
@@ -313,9 +323,9 @@ func (f *Fake) armTimer() {
 		return
 	}
 	next := f.nextDue.Load()
-	if next == 0 {
+	if next == nothingDue {
 		f.systemTimer.Stop()
 		return
 	}
-	f.systemTimer.Reset(max(time.Until(time.Unix(0, next)), 0))
+	f.systemTimer.Reset(max(time.Until(time.UnixMicro(next)), 0))
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -482,5 +483,43 @@ func TestSystemClockEndsSessionsOnTime(t *testing.T) {
 	got := waitDeliveries(t, f, 1)
 	if got[0].Event != EventVideoReady || !got[0].Succeeded() {
 		t.Errorf("%+v", got[0])
+	}
+}
+
+// TestSessionsEndInAnyYear: a session that ends after 2262-04-11, where
+// Unix nanoseconds wrap, still ends. Before, the fake compared times in
+// nanoseconds, and such a recording stayed live-inprogress for centuries.
+func TestSessionsEndInAnyYear(t *testing.T) {
+	t.Parallel()
+	for _, start := range []time.Time{time.Date(2262, 4, 11, 23, 47, 0, 0, time.UTC), time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		c := NewManualClock(start)
+		f := startFake(t, WithClock(c))
+		uid := create(t, f, `{"recording":{"mode":"automatic","timeoutSeconds":10}}`)["uid"].(string)
+		f.Connect(accountA, uid, ProtocolRTMPS)
+		f.Disconnect(accountA, uid)
+		c.Advance(time.Hour)
+		if v := f.Videos(accountA); len(v) != 1 || v[0].State != VideoReady {
+			t.Errorf("from %v: %+v", start, v)
+		}
+	}
+}
+
+// TestRedirectsAreTheEndpointsAnswer: a webhook endpoint that redirects
+// has not accepted the delivery. Before, the fake followed the redirect,
+// turning the POST into a GET that carried the secret elsewhere, and
+// logged the final 200 as a success.
+func TestRedirectsAreTheEndpointsAnswer(t *testing.T) {
+	t.Parallel()
+	var elsewhere atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/hook", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/login", http.StatusFound) })
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) })
+	app := httptest.NewServer(mux)
+	defer app.Close()
+	f := startFake(t, WithLiveWebhook(app.URL+"/hook", "s3cret"), WithWebhookRetries(1, 0), WithSyncWebhooks())
+	uid := create(t, f, `{}`)["uid"].(string)
+	f.Connect(accountA, uid, ProtocolRTMPS)
+	if d := f.Deliveries(); len(d) != 1 || d[0].Status != http.StatusFound || d[0].Succeeded() || elsewhere.Load() != 0 {
+		t.Errorf("deliveries %+v; requests to the redirect's target: %d", d, elsewhere.Load())
 	}
 }

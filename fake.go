@@ -63,8 +63,9 @@ type Fake struct {
 	// draw again.
 	foreign map[string]bool
 
-	// nextDue is when the first session in due ends (Unix nanoseconds, 0
-	// for none), read without the lock to decide whether anything is due.
+	// nextDue is when the first session in due ends (Unix microseconds,
+	// nothingDue for none), read without the lock to decide whether
+	// anything is due.
 	nextDue atomic.Int64
 	// systemTimer, with the system clock alone, runs catchUp when the next
 	// session ends; other clocks say when they move.
@@ -328,7 +329,13 @@ func newFake(opts []Option) (*Fake, error) {
 	f.log.limit, f.log.maxBytes = cfg.logLimit, cfg.logBytes
 	f.webhooks.ctx, f.webhooks.cancel = context.WithCancel(context.Background())
 	f.webhooks.wake, f.webhooks.done = make(chan struct{}, 1), make(chan struct{})
-	f.webhooks.client = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}}
+	f.nextDue.Store(nothingDue)
+	// A redirect is the endpoint's answer, not a step to follow: Go would
+	// turn the POST into a GET and carry the secret to another URL.
+	f.webhooks.client = &http.Client{
+		Transport:     &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	if systemClock {
 		f.systemTimer = time.AfterFunc(time.Hour, f.catchUp)
 		f.systemTimer.Stop()

@@ -813,6 +813,30 @@ func TestIDsFromElsewhereAreNeverDrawnAgain(t *testing.T) {
 	}
 }
 
+// TestLoadStateKeepsUIDsUnique: a state that loads one account leaves the
+// ids set aside for the others set aside, and cannot load an input another
+// account holds. Before, LoadState replaced the set, and the next create
+// drew a uid account B held; and a uid could be held by two accounts.
+func TestLoadStateKeepsUIDsUnique(t *testing.T) {
+	t.Parallel()
+	first := create(t, startFake(t, WithSeed(7)), `{}`)["uid"].(string)
+	f := startFake(t, WithSeed(7), WithAccount(accountA), WithAccount(accountB))
+	if _, err := f.AddLiveInput(accountB, LiveInput{UID: first}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.LoadState(State{Accounts: []AccountState{{ID: accountA, LiveInputs: []LiveInput{}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if in, err := f.AddLiveInput(accountA, LiveInput{}); err != nil || in.UID == first {
+		t.Errorf("after LoadState, a new input drew %s, which account B holds (%v)", in.UID, err)
+	}
+	held, _ := f.LiveInput(accountB, first)
+	state := State{Accounts: []AccountState{{ID: accountA, LiveInputs: []LiveInput{held}}}}
+	if err := f.LoadState(state); err == nil || !strings.Contains(err.Error(), "held by account "+accountB) {
+		t.Errorf("loading into A an input B holds: %v", err)
+	}
+}
+
 // TestAddLiveInputRefusesOutputsAndSecretsTheAPICouldNotMake: before, any
 // number of outputs, with any uids, and half-set secrets were stored.
 func TestAddLiveInputRefusesOutputsAndSecretsTheAPICouldNotMake(t *testing.T) {
@@ -937,6 +961,8 @@ func TestQueriesTheFakeCannotReadAreRefused(t *testing.T) {
 		inputsPath(accountA) + "?a=%zz",
 		videos + "?limit=1&limit=2",
 		videos + "?status=ready;x",
+		videos + "?before=2020-01-01T00:00:00Z&end=2030-01-01T00:00:00Z", // one filter under two names
+		videos + "?after=2020-01-01T00:00:00Z&start=2030-01-01T00:00:00Z",
 	} {
 		r := do(t, f, "GET", target, "", bearer)
 		if r.status != 400 || len(r.env.Errors) != 1 || r.env.Errors[0].Code != CodeInvalidField {

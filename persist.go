@@ -131,6 +131,18 @@ func (f *Fake) LoadState(s State) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// A uid names one input across accounts (the admin API finds an input
+	// by it): accounts the state leaves alone must not hold one it loads.
+	for id, a := range f.accounts {
+		if loaded[id] != nil {
+			continue
+		}
+		for uid := range a.inputs {
+			if ids[uid] {
+				return fmt.Errorf("streamfake: state: live input %s is held by account %s, which the state does not replace", uid, id)
+			}
+		}
+	}
 	// The accounts map itself never changes after New (authenticate reads
 	// it without the lock); the accounts in it do.
 	for id, a := range loaded {
@@ -143,8 +155,14 @@ func (f *Fake) LoadState(s State) error {
 	f.rescheduleLocked()
 	f.ids.skipTo(s.IDDraws)
 	// The state may come from a fake with another seed, or from an edit:
-	// its ids are not known to be off this fake's sequence.
-	f.foreign = ids
+	// its ids are not known to be off this fake's sequence. Those set
+	// aside before stay set aside: other accounts may still hold them.
+	if f.foreign == nil {
+		f.foreign = map[string]bool{}
+	}
+	for id := range ids {
+		f.foreign[id] = true
+	}
 	return nil
 }
 
@@ -313,11 +331,7 @@ func (f *Fake) rescheduleLocked() {
 		}
 	}
 	heap.Init(&f.due)
-	f.nextDue.Store(0)
-	if len(f.due) > 0 {
-		f.nextDue.Store(f.due[0].at.UnixNano())
-	}
-	f.armTimer()
+	f.storeNextDue()
 }
 
 // checkVideo checks a video read from a state, keeps its meta canonical,

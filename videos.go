@@ -217,6 +217,10 @@ func parseVideoQuery(raw string) (videoQuery, *response) {
 		names []string
 		to    *time.Time
 	}{{[]string{"before", "end"}, &vq.before}, {[]string{"after", "start"}, &vq.after}} {
+		if q.Has(p.names[0]) && q.Has(p.names[1]) {
+			// Two names of one filter: acting on either would be a guess.
+			return bad(p.names[0]+" and "+p.names[1], "one filter, given once")
+		}
 		for _, name := range p.names {
 			if s := q.Get(name); s != "" {
 				t, err := time.Parse(time.RFC3339Nano, s)

@@ -419,6 +419,23 @@ func (f *Fake) WaitForDeliveries(ctx context.Context, n int, match func(Delivery
 	return waitFor(ctx, f.done, n, func() ([]Delivery, <-chan struct{}) { return f.webhooks.snapshot(match) })
 }
 
+// PendingDeliveries returns the deliveries waiting for an attempt, or in
+// one now, oldest first: an event's first attempt, or a retry. Attempt is
+// how many attempts were made so far. With background deliveries, a call
+// that caused an event (Connect, a request, a clock move) has queued its
+// deliveries by the time it returns, so they are here until attempted.
+func (f *Fake) PendingDeliveries() []Delivery {
+	w := &f.webhooks
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]Delivery, len(w.queue))
+	for i, p := range w.queue {
+		out[i] = p.d
+		out[i].Header, out[i].Body = nil, cloneBytes(p.d.Body)
+	}
+	return out
+}
+
 // ClearDeliveries empties the delivery log.
 func (f *Fake) ClearDeliveries() {
 	f.webhooks.mu.Lock()

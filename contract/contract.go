@@ -17,6 +17,7 @@ package contract
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -120,10 +121,11 @@ type Answer struct {
 	Errors []string `json:"errors,omitempty"`
 	// Shape maps each path of the body ("result.rtmps.url", "result[]" for
 	// a list's elements) to what is there: "object", "array", "{}", "[]",
-	// "null", "true", "false", "number", "<time:6>" (an RFC 3339 time with
-	// six fraction digits), or "=" and a string, its ids written "<hex:1>"
-	// (the scenario's first 32-hex value), "<hex>" in a list, and hosts
-	// "customer-<code>".
+	// "null", "true", "false", a number as written ("30"; "number" for
+	// counts, durations and sizes, which vary), "<time:6>" (an RFC 3339
+	// time with six fraction digits), or "=" and a string, its ids written
+	// "<hex:1>" (the scenario's first 32-hex value), "<hex>" in a list,
+	// hosts "customer-<code>", and credentials "<secret>".
 	Shape map[string]string `json:"shape,omitempty"`
 }
 
@@ -255,14 +257,19 @@ func (r *runner) run(sc Scenario) (res Result) {
 	var inputs []string
 	webhook := false
 	defer func() {
-		// Whatever happened, delete what the scenario created.
-		for _, uid := range inputs {
-			if status, _, err := r.send(Step{Method: "DELETE", Path: "/stream/live_inputs/" + uid}, nil); err != nil || (status != 200 && status != 400 && status != 404) {
-				res.Err = fmt.Errorf("cleanup: deleting live input %s: %d %v", uid, status, err)
+		// Whatever happened, delete what the scenario created, and say
+		// what could not be: a step's failure and the cleanup's both count.
+		// 400 and 404 mean a step deleted it already.
+		remove := func(what, path string) {
+			if status, _, err := r.send(Step{Method: "DELETE", Path: path}, nil); err != nil || (status != 200 && status != 400 && status != 404) {
+				res.Err = errors.Join(res.Err, fmt.Errorf("cleanup: deleting %s: status %d, %v; delete it by hand", what, status, err))
 			}
 		}
+		for _, uid := range inputs {
+			remove("live input "+uid, "/stream/live_inputs/"+uid)
+		}
 		if webhook {
-			r.send(Step{Method: "DELETE", Path: "/stream/webhook"}, nil)
+			remove("the Stream webhook", "/stream/webhook")
 		}
 	}()
 	refs := newRefs()
@@ -438,13 +445,16 @@ func (r *refs) of(id string) string {
 }
 
 var (
-	hexRun       = regexp.MustCompile(`[0-9a-f]{16,}`)
+	hexRun       = regexp.MustCompile(`[0-9a-fA-F]{16,}`)
 	customerHost = regexp.MustCompile(`customer-[a-z0-9]{16}\.`)
 	rfc3339      = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.(\d+))?(Z|[+-]\d\d:\d\d)$`)
-	// secretKey names the keys whose values are credentials, and
-	// secretRun what is left of a credential once its ids are references.
-	secretKey = regexp.MustCompile(`(?i)key|secret|passphrase|token|password`)
-	secretRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{12,}`)
+	// secretKey names the keys whose values are credentials; under them,
+	// only references and single separators survive. randomRun is, under
+	// any key, what looks like a credential: a long run mixing upper case,
+	// lower case and digits.
+	secretKey = regexp.MustCompile(`(?i)key|secret|passphrase|token|password|sig|auth|credential|cookie`)
+	reference = regexp.MustCompile(`<hex(:\d+)?>|<hex\d+>|customer-<code>\.`)
+	randomRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{16,}`)
 )
 
 // normalize reduces an answer to its Answer, numbering its ids with refs.
@@ -475,11 +485,11 @@ func normalize(status int, body []byte, refs *refs) Answer {
 	}
 	rest := map[string]any{}
 	for k, v := range env {
-		if k != "success" && k != "errors" {
+		if k != "success" {
 			rest[k] = v
 		}
 	}
-	shape(a.Shape, "", rest, refs, false)
+	shape(a.Shape, "", rest, refs, false) // errors too: their keys, types and messages
 	return a
 }
 
@@ -549,7 +559,11 @@ func shape(out map[string]string, path string, v any, refs *refs, inArray bool) 
 	case string:
 		put(describeString(path, v, refs, inArray))
 	case json.Number:
-		put("number")
+		if volatileNumbers[path[strings.LastIndex(path, ".")+1:]] {
+			put("number")
+		} else {
+			put(string(v))
+		}
 	case bool:
 		put(strconv.FormatBool(v))
 	case nil:
@@ -557,7 +571,8 @@ func shape(out map[string]string, path string, v any, refs *refs, inArray bool) 
 	}
 }
 
-// ours keeps, of a list of objects with uids, those the scenario has seen:
+// ours keeps, of a list of objects with uids, those the scenario has seen
+// or made:
 // on a real account a list also holds what others made, which the suite
 // neither compares nor records.
 func ours(list []any, refs *refs) []any {
@@ -571,12 +586,19 @@ func ours(list []any, refs *refs) []any {
 		if !ok {
 			return list
 		}
-		if refs.has(uid) {
+		// A video made by one of the scenario's inputs is ours too, though
+		// its uid first appears in the list.
+		if input, _ := m["liveInput"].(string); refs.has(uid) || refs.has(input) {
 			kept = append(kept, e)
 		}
 	}
 	return kept
 }
+
+// volatileNumbers are the keys whose numbers depend on when the scenario
+// ran, or on what else the account holds: their type is compared, not
+// their value.
+var volatileNumbers = map[string]bool{"total": true, "range": true, "duration": true, "size": true}
 
 // describeString is a string's format: a time's precision, its ids as
 // references, a customer host's code hidden, what is left of a credential
@@ -589,7 +611,7 @@ func describeString(path, s string, refs *refs, inArray bool) string {
 	}
 	s = hexRun.ReplaceAllStringFunc(s, func(h string) string {
 		switch {
-		case len(h) != 32:
+		case len(h) != 32 || strings.ToLower(h) != h: // not an id of the API's form
 			return fmt.Sprintf("<hex%d>", len(h))
 		case inArray:
 			return "<hex>"
@@ -598,14 +620,39 @@ func describeString(path, s string, refs *refs, inArray bool) string {
 	})
 	s = customerHost.ReplaceAllString(s, "customer-<code>.")
 	if key := path[strings.LastIndex(path, ".")+1:]; secretKey.MatchString(key) {
-		s = secretRun.ReplaceAllStringFunc(s, func(run string) string {
-			if strings.Contains(run, "<hex") {
-				return run
+		s = hideBetween(s, reference, func(part string) string {
+			if len(part) <= 2 { // a separator, as the k of <hex:1>k<hex:2>
+				return part
 			}
 			return "<secret>"
 		})
 	}
+	s = hideBetween(s, reference, func(part string) string {
+		return randomRun.ReplaceAllStringFunc(part, func(run string) string {
+			if strings.ContainsAny(run, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(run, "abcdefghijklmnopqrstuvwxyz") && strings.ContainsAny(run, "0123456789") {
+				return "<secret>"
+			}
+			return run
+		})
+	})
 	return "=" + s
+}
+
+// hideBetween rewrites with fn the parts of s between matches of keep.
+func hideBetween(s string, keep *regexp.Regexp, fn func(string) string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range keep.FindAllStringIndex(s, -1) {
+		if m[0] > last {
+			b.WriteString(fn(s[last:m[0]]))
+		}
+		b.WriteString(s[m[0]:m[1]])
+		last = m[1]
+	}
+	if last < len(s) {
+		b.WriteString(fn(s[last:]))
+	}
+	return b.String()
 }
 
 // Scrub removes the target's credentials and account id from a snapshot's
@@ -632,6 +679,7 @@ func Compare(sc Scenario, want, got Snapshot) []Difference {
 		}
 		diffs = append(diffs, d)
 	}
+	refs := refMatcher{wantToGot: map[string]string{}, gotToWant: map[string]string{}}
 	for i := range max(len(want.Steps), len(got.Steps)) {
 		if i >= len(want.Steps) || i >= len(got.Steps) {
 			add(fmt.Sprint("#", i+1), "steps", fmt.Sprint(len(want.Steps), " steps"), fmt.Sprint(len(got.Steps), " steps"))
@@ -678,10 +726,47 @@ func Compare(sc Scenario, want, got Snapshot) []Difference {
 				add(w.Step, p, "(absent)", gv)
 			case !gok:
 				add(w.Step, p, wv, "(absent)")
-			case wv != gv:
+			case !refs.same(wv, gv):
 				add(w.Step, p, wv, gv)
 			}
 		}
 	}
 	return diffs
+}
+
+var refNumber = regexp.MustCompile(`<hex:\d+>`)
+
+// refMatcher compares values whose ids are references. Two targets number
+// the same ids differently when one answers an id the other does not (an
+// extra key): references match when they correspond one to one across
+// the scenario, not when their numbers are equal.
+type refMatcher struct{ wantToGot, gotToWant map[string]string }
+
+// same reports whether w and g are equal but for the numbering of their
+// references, and then records how those correspond.
+func (m refMatcher) same(w, g string) bool {
+	if refNumber.ReplaceAllString(w, "<hex:#>") != refNumber.ReplaceAllString(g, "<hex:#>") {
+		return false
+	}
+	wr, gr := refNumber.FindAllString(w, -1), refNumber.FindAllString(g, -1)
+	// This value's pairs, kept only if all of them agree.
+	bind, bound := map[string]string{}, map[string]string{}
+	for i := range wr {
+		to, known := m.wantToGot[wr[i]]
+		if !known {
+			to, known = bind[wr[i]]
+		}
+		from, seen := m.gotToWant[gr[i]]
+		if !seen {
+			from, seen = bound[gr[i]]
+		}
+		if (known && to != gr[i]) || (seen && from != wr[i]) {
+			return false
+		}
+		bind[wr[i]], bound[gr[i]] = gr[i], wr[i]
+	}
+	for wref, gref := range bind {
+		m.wantToGot[wref], m.gotToWant[gref] = gref, wref
+	}
+	return true
 }

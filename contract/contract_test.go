@@ -262,7 +262,7 @@ func TestContractFindsDifferences(t *testing.T) {
 				result["created"] = 1764000000
 			}
 			return status
-		}, Difference{Scenario: "live input: create, read, list, update, delete", Step: "create a live input", Path: "result.created", Want: "<time:6>", Got: "number"}},
+		}, Difference{Scenario: "live input: create, read, list, update, delete", Step: "create a live input", Path: "result.created", Want: "<time:6>", Got: "1764000000"}},
 		{"200 for an unknown uid", func(path string, status int, body map[string]any) int {
 			if strings.HasSuffix(path, "/"+zeroID) {
 				body["success"], body["errors"], body["result"] = true, []any{}, map[string]any{}
@@ -270,6 +270,34 @@ func TestContractFindsDifferences(t *testing.T) {
 			}
 			return status
 		}, Difference{Scenario: "unknown ids, methods and routes", Step: "read an unknown input", Path: "status", Want: "400", Got: "200"}},
+		// Alterations a review found the first comparison missed.
+		{"errors dropped from a success", func(_ string, status int, body map[string]any) int {
+			if status == 200 {
+				delete(body, "errors")
+			}
+			return status
+		}, Difference{Scenario: "live input: create, read, list, update, delete", Step: "read it", Path: "errors", Want: "[]", Got: "(absent)"}},
+		{"an error code as a string", func(_ string, status int, body map[string]any) int {
+			for _, e := range asList(body["errors"]) {
+				m := e.(map[string]any)
+				m["code"] = fmt.Sprint(m["code"])
+			}
+			return status
+		}, Difference{Scenario: "live input: validation errors", Step: "a wrong type", Path: "errors[].code", Want: "10005", Got: "=10005"}},
+		{"a setting the client sent changed", func(_ string, status int, body map[string]any) int {
+			if rec, ok := lookup(body, "result.recording").(map[string]any); ok && rec["timeoutSeconds"] != nil {
+				rec["timeoutSeconds"] = 0
+			}
+			return status
+		}, Difference{Scenario: "live input: create, read, list, update, delete", Step: "create a live input", Path: "result.recording.timeoutSeconds", Want: "30", Got: "0"}},
+		{"a video in a list with a state that is not one", func(path string, status int, body map[string]any) int {
+			if strings.HasSuffix(path, "/stream") {
+				for _, v := range asList(body["result"]) {
+					v.(map[string]any)["status"].(map[string]any)["state"] = "garbage"
+				}
+			}
+			return status
+		}, Difference{Scenario: "a broadcast's recording", Step: "the live video", Path: "result[].status.state", Want: "=live-inprogress", Got: "=garbage"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var found []string
@@ -293,6 +321,32 @@ func TestContractFindsDifferences(t *testing.T) {
 				t.Errorf("the alteration was not reported as %+v; the suite found:\n%s", tc.want, strings.Join(found, "\n"))
 			}
 		})
+	}
+}
+
+// TestAnExtraIDIsOneDifference: an id the target answers that the snapshot
+// lacks is reported where it is, and shifts no other comparison. Before,
+// references were compared by number, and one extra id on create answers
+// made 158 differences.
+func TestAnExtraIDIsOneDifference(t *testing.T) {
+	target := alteredTarget(t, func(_ string, status int, body map[string]any) int {
+		if result, ok := body["result"].(map[string]any); ok && result["created"] != nil {
+			result["accountTag"] = "0123456789abcdef0123456789abcdef"
+		}
+		return status
+	})
+	results, _ := Run(target, Scenarios, loadSnapshots(t))
+	n := 0
+	for _, r := range results {
+		for _, d := range r.Differences {
+			n++
+			if d.Path != "result.accountTag" || d.Want != "(absent)" {
+				t.Errorf("%s", d)
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("the extra id was not reported")
 	}
 }
 
@@ -343,6 +397,19 @@ func TestSnapshotsAreScrubbed(t *testing.T) {
 	a := normalize(200, []byte(body), newRefs())
 	b := encodeSnapshot(Snapshot{Steps: []StepRecord{{Step: "x", Answer: &a}}}, other)
 	for _, s := range []string{"cf-Token_0123456789abcdefXYZ", "9a9b9c9d9e9f90919293949596979899", "sk_live_AbCdEf0123456789xyz", "QUJDREVGR0hJSktMTU5PUA==", "ZmFrZVNlY3JldFZhbHVl"} {
+		if strings.Contains(string(b), s) {
+			t.Errorf("the snapshot holds %s:\n%s", s, b)
+		}
+	}
+	// Shapes a review found leaking: short or punctuated values under a
+	// credential's key, keys named for signatures and authorization, and
+	// upper-case hex and random-looking runs anywhere.
+	body = `{"success":true,"result":{"srt":{"passphrase":"correct.horse.battery.staple"},"rtmps":{"streamKey":"short~key~1"},
+		"webRTC":{"url":"https://example.com/0123456789ABCDEF0123456789ABCDEF/publish"},"signature":"sig1=Zm9vYmFyYmF6cXV4","auth":"Basic dXNlcjpwYXNzd29yZA==",
+		"note":"token aB3dE5gH7jK9mN1pQ3sT"}}`
+	a = normalize(200, []byte(body), newRefs())
+	b = encodeSnapshot(Snapshot{Steps: []StepRecord{{Step: "x", Answer: &a}}}, other)
+	for _, s := range []string{"horse", "short", "0123456789ABCDEF", "Zm9vYmFy", "dXNlcjpw", "aB3dE5gH7jK9mN1pQ3sT"} {
 		if strings.Contains(string(b), s) {
 			t.Errorf("the snapshot holds %s:\n%s", s, b)
 		}
@@ -410,6 +477,30 @@ func TestCleanupRunsWhenAStepFails(t *testing.T) {
 	}
 	if !strings.Contains(Summary(results), "1 failed to run") {
 		t.Errorf("summary: %s", Summary(results))
+	}
+
+	// A cleanup that fails is reported beside the step's failure, never
+	// instead of it, and a webhook left behind is reported. Before, the
+	// webhook's delete was not checked, and a failed delete hid the step's
+	// error.
+	g := streamfake.New()
+	defer g.Close()
+	g.MustAddFault(streamfake.FaultRule{Match: streamfake.FaultMatch{Operation: streamfake.OpGet}, Action: streamfake.ResetConnection()})
+	g.MustAddFault(streamfake.FaultRule{Match: streamfake.FaultMatch{Operation: streamfake.OpDelete}, Action: streamfake.ServerError()})
+	g.MustAddFault(streamfake.FaultRule{Match: streamfake.FaultMatch{Operation: streamfake.OpDeleteWebhook}, Action: streamfake.ServerError()})
+	target = Target{Name: "a failing fake", BaseURL: g.URL(), Token: streamfake.DefaultToken, Account: streamfake.DefaultAccountID, Client: &http.Client{}}
+	var webhook []Scenario
+	for _, sc := range Scenarios {
+		if sc.SetsWebhook {
+			webhook = append(webhook, sc)
+		}
+	}
+	results, _ = Run(target, append([]Scenario{Scenarios[0]}, webhook...), nil)
+	if err := results[0].Err; err == nil || !strings.Contains(err.Error(), `step "read it"`) || !strings.Contains(err.Error(), "cleanup: deleting live input") {
+		t.Errorf("a failed step and a failed cleanup: %v", err)
+	}
+	if err := results[1].Err; err == nil || !strings.Contains(err.Error(), "cleanup: deleting the Stream webhook") {
+		t.Errorf("a webhook left behind: %v", err)
 	}
 }
 

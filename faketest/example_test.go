@@ -172,6 +172,6 @@ func ExampleAssertDelivered() {
 		fmt.Println(lines[2][strings.Index(lines[2], "->"):])
 	}
 	// Output:
-	// waited 200ms for an accepted, authenticated live_input.connected delivery
+	// the latest live_input.connected delivery
 	// -> 401
 }

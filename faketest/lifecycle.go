@@ -3,30 +3,73 @@ package faketest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/streamfake/streamfake"
 )
 
-// AssertDelivered waits up to timeout for a delivery of event about the
-// live input inputID that the test's endpoint accepted (a 2xx answer) and
-// that carried the live-notification secret or the Stream webhook's
-// signature, and returns it. It fails the test, listing every attempt,
-// if none comes: attempts that the endpoint refused, that found no
-// endpoint, or that carried no secret (none was configured) do not count,
-// since a handler that takes those would take anyone's.
+// AssertDelivered checks the latest delivery of event about the live
+// input inputID: it waits up to timeout while that delivery is queued or
+// being retried, then passes if one of its attempts was accepted by the
+// test's endpoint (a 2xx answer; a redirect is not one) and carried the
+// live-notification secret or the Stream webhook's signature, and returns
+// that attempt. It fails the test, listing every attempt, otherwise:
+// attempts the endpoint refused, that found no endpoint, or that carried
+// no secret (none was configured) do not count, and an earlier delivery
+// of the same event does not stand in for the latest. It checks what the
+// endpoint answered; whether an app refuses deliveries without the secret
+// is for NewWebhookRequest to test.
 func AssertDelivered(t TB, f *streamfake.Fake, event streamfake.EventType, inputID string, timeout time.Duration) streamfake.Delivery {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	got, err := f.WaitForDeliveries(ctx, 1, func(d streamfake.Delivery) bool {
-		return d.Event == event && d.Input == inputID && d.Succeeded() && d.Authenticated
-	})
-	if err != nil {
-		t.Fatalf("waited %v for an accepted, authenticated %s delivery for live input %s (%v)\n%s", timeout, event, inputID, err, dumpDeliveries(f.Deliveries()))
+	about := func(d streamfake.Delivery) bool { return d.Event == event && d.Input == inputID }
+	deadline := time.Now().Add(timeout)
+	for {
+		// The queue first: an attempt is logged before it leaves the
+		// queue, so no attempt falls between the two reads.
+		pending := slices.ContainsFunc(f.PendingDeliveries(), about)
+		log := f.Deliveries()
+		latest := latestOccurrence(log, about)
+		if !pending && latest != nil {
+			for _, d := range latest {
+				if d.Succeeded() && d.Authenticated {
+					return d
+				}
+			}
+			t.Fatalf("the latest %s delivery for live input %s was not accepted with a secret or signature\n%s", event, inputID, dumpDeliveries(log))
+			return streamfake.Delivery{}
+		}
+		if !time.Now().Before(deadline) {
+			state := "none was made"
+			if pending {
+				state = "one is still queued or being retried"
+			}
+			t.Fatalf("waited %v for an accepted, authenticated %s delivery for live input %s: %s\n%s", timeout, event, inputID, state, dumpDeliveries(log))
+			return streamfake.Delivery{}
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		f.WaitForDeliveries(ctx, len(log)+1, nil) // the next attempt of any delivery
+		cancel()
 	}
-	return got[0]
+}
+
+// latestOccurrence returns the attempts of the latest delivery that about
+// selects: the run of its attempts that starts with the last first
+// attempt. A delivery's attempts are consecutive in the log, since the
+// fake retries one delivery before it makes the next.
+func latestOccurrence(log []streamfake.Delivery, about func(streamfake.Delivery) bool) []streamfake.Delivery {
+	var latest []streamfake.Delivery
+	for _, d := range log {
+		if !about(d) {
+			continue
+		}
+		if d.Attempt == 1 {
+			latest = nil
+		}
+		latest = append(latest, d)
+	}
+	return latest
 }
 
 // AssertRecording fails the test unless the live input inputID of the

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +69,46 @@ func TestAssertDeliveredRefusesWhatAHandlerShouldNot(t *testing.T) {
 	record(func(tb TB) {
 		AssertDelivered(tb, g, streamfake.EventLiveInputConnected, uid, 50*time.Millisecond)
 	}).mustContain(t, "-> 200, without a secret or signature")
+}
+
+// TestAssertDeliveredJudgesTheLatestDelivery: an earlier accepted delivery
+// of the same event does not stand in for the latest, which the endpoint
+// refused; and a delivery still waiting for its retry is not judged early.
+// Before, the first accepted delivery satisfied every later assertion.
+func TestAssertDeliveredJudgesTheLatestDelivery(t *testing.T) {
+	var status atomic.Int32
+	status.Store(200)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(int(status.Load())) }))
+	defer app.Close()
+	clock := streamfake.NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	f := streamfake.New(streamfake.WithClock(clock), streamfake.WithLiveWebhook(app.URL, "s3cret"), streamfake.WithWebhookRetries(2, time.Minute),
+		streamfake.WithSyncWebhooks()) // a call returns after its first attempts
+	defer f.Close()
+	uid := createInput(t, f)
+	f.Connect(streamfake.DefaultAccountID, uid, streamfake.ProtocolRTMPS)
+	AssertDelivered(t, f, streamfake.EventLiveInputConnected, uid, 5*time.Second)
+	f.Disconnect(streamfake.DefaultAccountID, uid)
+	status.Store(500)
+	f.Connect(streamfake.DefaultAccountID, uid, streamfake.ProtocolRTMPS)
+	// The retry waits for the clock: the latest delivery is not over.
+	record(func(tb TB) {
+		AssertDelivered(tb, f, streamfake.EventLiveInputConnected, uid, 100*time.Millisecond)
+	}).mustContain(t, "one is still queued or being retried", "-> 500")
+	// Its last attempt fails too: the assertion fails at once.
+	clock.Advance(time.Minute)
+	start := time.Now()
+	record(func(tb TB) {
+		AssertDelivered(tb, f, streamfake.EventLiveInputConnected, uid, 5*time.Second)
+	}).mustContain(t, "the latest live_input.connected delivery for live input "+uid+" was not accepted", "attempt 2")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("a delivery with no attempt left was waited for %v", d)
+	}
+	// The endpoint recovers, the broadcaster reconnects: the latest passes.
+	status.Store(200)
+	f.Disconnect(streamfake.DefaultAccountID, uid)
+	clock.Advance(time.Minute)
+	f.Connect(streamfake.DefaultAccountID, uid, streamfake.ProtocolRTMPS)
+	AssertDelivered(t, f, streamfake.EventLiveInputConnected, uid, 5*time.Second)
 }
 
 func TestAssertRecording(t *testing.T) {

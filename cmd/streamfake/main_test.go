@@ -519,7 +519,14 @@ func TestLiveLifecycleOverTheAdminAPI(t *testing.T) {
 	if status != 200 || !strings.Contains(body, `"state":"ready"`) || !strings.Contains(body, `"duration":120`) {
 		t.Errorf("the recording: %d %s", status, body)
 	}
-	status, body = call("GET", admin+"webhooks", "")
+	// The endpoint saw the third notification before the fake logged its
+	// answer: wait for the log to catch up.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		status, body = call("GET", admin+"webhooks", "")
+		if strings.Count(body, `"event":"live_input.`) == 3 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if status != 200 || strings.Count(body, `"event":"live_input.`) != 3 || strings.Contains(body, "s3cret") {
 		t.Errorf("GET /webhooks: %d %s", status, body)
 	}
