@@ -180,18 +180,8 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[k] = v // a repeated key keeps its last value, as in encoding/json
-		d.space()
-		if d.i >= len(d.b) {
-			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return m, true
-		default:
-			return nil, false
+		if more, ok := d.separator('}'); !ok || !more {
+			return m, ok
 		}
 	}
 }
@@ -213,20 +203,28 @@ func (d *fastDecoder) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.space()
-		if d.i >= len(d.b) {
-			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
-			return a, true
-		default:
-			return nil, false
+		if more, ok := d.separator(']'); !ok || !more {
+			return a, ok
 		}
 	}
+}
+
+// separator reads what follows a member or an element: a comma (more is
+// to come) or close (the end); anything else is not ok.
+func (d *fastDecoder) separator(close byte) (more, ok bool) {
+	d.space()
+	if d.i >= len(d.b) {
+		return false, false
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
+		return true, true
+	case close:
+		d.i++
+		return false, true
+	}
+	return false, false
 }
 
 // span scans a string's contents and returns them raw, or false on an

@@ -161,12 +161,19 @@ func (f *Fake) retrieveALiveInput(c *call) response {
 func (f *Fake) updateALiveInput(c *call) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
 		c.patch.apply(in)
-		in.Modified = f.now()
-		if !in.Enabled { // {"enabled":false} disables, as /disable does
-			c.deliveries = f.prepare(f.cutOff(a, in, in.Modified))
-		}
-		return f.inputResponse(a, in, in.Modified)
+		return f.changed(c, a, in)
 	})
+}
+
+// changed stamps a change of an input's settings and answers it. A
+// disabled input cuts off its broadcaster, whether /disable or an update
+// with {"enabled":false} disabled it.
+func (f *Fake) changed(c *call, a *account, in *LiveInput) response {
+	in.Modified = f.now()
+	if !in.Enabled {
+		c.deliveries = f.prepare(f.cutOff(a, in, in.Modified))
+	}
+	return f.inputResponse(a, in, in.Modified)
 }
 
 // stream-live-inputs-delete-a-live-input. A broadcaster is cut off, and
@@ -195,11 +202,7 @@ func (f *Fake) disableALiveInput(c *call) response { return f.setEnabled(c, fals
 func (f *Fake) setEnabled(c *call, enabled bool) response {
 	return f.withInput(c, func(a *account, in *LiveInput) response {
 		in.Enabled = enabled
-		in.Modified = f.now()
-		if !enabled {
-			c.deliveries = f.prepare(f.cutOff(a, in, in.Modified))
-		}
-		return f.inputResponse(a, in, in.Modified)
+		return f.changed(c, a, in)
 	})
 }
 

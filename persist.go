@@ -182,9 +182,9 @@ func checkLoaded(in LiveInput, ids map[string]bool) error {
 		return err
 	}
 	ids[in.UID] = true
-	for k, o := range in.Outputs {
-		if !isHex32(o.UID) || ids[o.UID] {
-			return fmt.Errorf("outputs[%d].uid: %q is malformed or used twice", k, o.UID)
+	for k, o := range in.Outputs { // their form is normalize's to check
+		if ids[o.UID] {
+			return fmt.Errorf("outputs[%d].uid: %s appears twice in the state", k, o.UID)
 		}
 		ids[o.UID] = true
 	}

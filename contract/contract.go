@@ -277,13 +277,15 @@ func (r *runner) run(sc Scenario) (res Result) {
 		var status int
 		var body []byte
 		var err error
+		var doc any
+		var isJSON bool
 		for range max(step.Repeat, 1) {
 			if status, body, err = r.send(step, saved); err != nil {
 				res.Err = fmt.Errorf("step %q: %w", step.Name, err)
 				return res
 			}
-			var doc any
-			if json.Unmarshal(body, &doc) == nil && status == 200 {
+			doc, isJSON = decodeAnswer(body) // once, for the cleanup, the snapshot and the saved values
+			if isJSON && status == 200 {
 				switch step.Creates {
 				case "live_input":
 					if uid, ok := lookup(doc, "result.uid").(string); ok {
@@ -298,13 +300,11 @@ func (r *runner) run(sc Scenario) (res Result) {
 		if step.Admin {
 			rec.Status = status
 		} else {
-			a := normalize(status, body, refs)
+			a := normalize(status, doc, isJSON, refs)
 			rec.Answer = &a
 		}
 		res.Snapshot.Steps = append(res.Snapshot.Steps, rec)
 		for name, path := range step.Save {
-			var doc any
-			json.Unmarshal(body, &doc)
 			v, ok := lookup(doc, path).(string)
 			if !ok {
 				res.Err = fmt.Errorf("step %q: the answer (%d) has no string at %s to save as {%s}: %.300s", step.Name, status, path, name, body)
@@ -457,13 +457,20 @@ var (
 	randomRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{16,}`)
 )
 
-// normalize reduces an answer to its Answer, numbering its ids with refs.
-func normalize(status int, body []byte, refs *refs) Answer {
-	a := Answer{Status: status, Success: "not JSON", Shape: map[string]string{}}
+// decodeAnswer decodes an answer's body, numbers as written, and reports
+// whether it was JSON.
+func decodeAnswer(body []byte) (any, bool) {
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	if dec.Decode(&doc) != nil {
+	return doc, dec.Decode(&doc) == nil
+}
+
+// normalize reduces a decoded answer to its Answer, numbering its ids with
+// refs.
+func normalize(status int, doc any, isJSON bool, refs *refs) Answer {
+	a := Answer{Status: status, Success: "not JSON", Shape: map[string]string{}}
+	if !isJSON {
 		return a
 	}
 	env, ok := doc.(map[string]any)

@@ -181,8 +181,9 @@ func TestContractAgainstTheBinary(t *testing.T) {
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	var base string
 	lines := bufio.NewScanner(stdout)
+	baseLine := regexp.MustCompile(`base URL: (\S+)`)
 	for base == "" && lines.Scan() {
-		if m := regexp.MustCompile(`base URL: (\S+)`).FindStringSubmatch(lines.Text()); m != nil {
+		if m := baseLine.FindStringSubmatch(lines.Text()); m != nil {
 			base = m[1]
 		}
 	}
@@ -350,6 +351,9 @@ func TestAnExtraIDIsOneDifference(t *testing.T) {
 	}
 }
 
+// must drops decodeAnswer's second result, for bodies known to be JSON.
+func must(doc any, _ bool) any { return doc }
+
 func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
@@ -394,7 +398,7 @@ func TestSnapshotsAreScrubbed(t *testing.T) {
 	other := Target{Token: "cf-Token_0123456789abcdefXYZ", Account: "9a9b9c9d9e9f90919293949596979899"}
 	body := `{"success":true,"errors":[],"messages":[{"code":1,"message":"token cf-Token_0123456789abcdefXYZ, account 9a9b9c9d9e9f90919293949596979899"}],
 		"result":{"rtmps":{"streamKey":"sk_live_AbCdEf0123456789xyz"},"srt":{"passphrase":"QUJDREVGR0hJSktMTU5PUA==","streamId":"live/9a9b9c9d9e9f90919293949596979899"},"secret":"whsec_ZmFrZVNlY3JldFZhbHVl"}}`
-	a := normalize(200, []byte(body), newRefs())
+	a := normalize(200, must(decodeAnswer([]byte(body))), true, newRefs())
 	b := encodeSnapshot(Snapshot{Steps: []StepRecord{{Step: "x", Answer: &a}}}, other)
 	for _, s := range []string{"cf-Token_0123456789abcdefXYZ", "9a9b9c9d9e9f90919293949596979899", "sk_live_AbCdEf0123456789xyz", "QUJDREVGR0hJSktMTU5PUA==", "ZmFrZVNlY3JldFZhbHVl"} {
 		if strings.Contains(string(b), s) {
@@ -407,7 +411,7 @@ func TestSnapshotsAreScrubbed(t *testing.T) {
 	body = `{"success":true,"result":{"srt":{"passphrase":"correct.horse.battery.staple"},"rtmps":{"streamKey":"short~key~1"},
 		"webRTC":{"url":"https://example.com/0123456789ABCDEF0123456789ABCDEF/publish"},"signature":"sig1=Zm9vYmFyYmF6cXV4","auth":"Basic dXNlcjpwYXNzd29yZA==",
 		"note":"token aB3dE5gH7jK9mN1pQ3sT"}}`
-	a = normalize(200, []byte(body), newRefs())
+	a = normalize(200, must(decodeAnswer([]byte(body))), true, newRefs())
 	b = encodeSnapshot(Snapshot{Steps: []StepRecord{{Step: "x", Answer: &a}}}, other)
 	for _, s := range []string{"horse", "short", "0123456789ABCDEF", "Zm9vYmFy", "dXNlcjpw", "aB3dE5gH7jK9mN1pQ3sT"} {
 		if strings.Contains(string(b), s) {
